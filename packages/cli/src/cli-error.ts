@@ -1,0 +1,13 @@
+/** An error the CLI reports as `edgesteer: CODE: message` with a chosen exit code. */
+export class CliError extends Error {
+  constructor(
+    /** Stable code, e.g. E_POLICY_INVALID. */
+    readonly code: string,
+    message: string,
+    /** 1 for failures and invalid input, 2 for usage errors. */
+    readonly exitCode: 1 | 2 = 1,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}

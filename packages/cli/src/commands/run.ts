@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+/** Registers `edgesteer run`. (Not implemented yet: owned by its issue.) */
+export function registerRun(_program: Command): void {}

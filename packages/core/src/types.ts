@@ -1,0 +1,128 @@
+/**
+ * Core data types: observations in, routing table out. Shared by every plane.
+ * The observation report schema is the one wire format probes send to the
+ * controller and the Worker.
+ */
+import { z } from 'zod';
+
+/** Machine-readable reason of a failed check. */
+export const FAILURE_REASONS = ['timeout', 'refused', 'reset', 'tls', 'status', 'body', 'dns', 'other'] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+/** One probe result: one check of one edge from one region. */
+export const ObservationSchema = z
+  .object({
+    probeRegion: z.string().min(1).max(63),
+    edge: z.string().min(1).max(63),
+    /** Unix epoch milliseconds when the check started. */
+    at: z.number().int().nonnegative(),
+    ok: z.boolean(),
+    reason: z.enum(FAILURE_REASONS).optional(),
+    /** Free-text detail for humans (status code, error message); never parsed. */
+    detail: z.string().max(256).optional(),
+    /** TCP (and TLS) connect time, ms, sub-ms precision. */
+    connectMs: z.number().nonnegative().max(600_000).optional(),
+    /** Time to first response byte, ms (http/https only). */
+    firstByteMs: z.number().nonnegative().max(600_000).optional(),
+  })
+  .strict();
+export type Observation = z.infer<typeof ObservationSchema>;
+
+/** A batch of observations as a probe sends it (body of POST /v1/observations). */
+export const ReportSchema = z
+  .object({
+    probe: z.string().min(1).max(128).describe('Probe id (key id for the HMAC key).'),
+    region: z.string().min(1).max(63),
+    /** Monotonic per-probe sequence number: replay protection. */
+    seq: z.number().int().nonnegative(),
+    sentAt: z.number().int().nonnegative(),
+    observations: z.array(ObservationSchema).max(10_000),
+  })
+  .strict();
+export type Report = z.infer<typeof ReportSchema>;
+
+/** Per (probe region, edge) health and RTT memory. */
+export interface LinkState {
+  /** Verdict of this one region about this edge (after rise/fall). */
+  up: boolean;
+  /** Consecutive successes / failures seen so far. */
+  okStreak: number;
+  failStreak: number;
+  /** Time of the newest observation folded in (epoch ms). */
+  lastAt: number;
+  /** Last failure reason, for explain and dashboards. */
+  lastReason?: FailureReason;
+  lastDetail?: string;
+  /** Robust RTT estimate in ms (EWMA of connect RTT, or first byte for TCP-less), undefined until measured. */
+  rttMs?: number;
+  /** Number of observations folded in. */
+  samples: number;
+}
+
+/** Per edge verdict across regions. */
+export interface EdgeVerdict {
+  up: boolean;
+  /** Regions with fresh data that currently say down. */
+  downRegions: string[];
+  /** Regions with fresh data. */
+  freshRegions: number;
+  /** Why (e.g. "down in 2/3 fresh regions (quorum 2)", "no fresh data: keeping last verdict"). */
+  reason: string;
+  /** When the verdict last changed (epoch ms). */
+  since: number;
+}
+
+/** Decision memory carried between cycles. Plain JSON (serialisable for persistence). */
+export interface DecisionState {
+  /** Key: `${probeRegion}|${edge}`. */
+  links: Record<string, LinkState>;
+  verdicts: Record<string, EdgeVerdict>;
+  /** Current best edge per `${service}|${region}` (hysteresis memory). */
+  best: Record<string, string>;
+  /** Table version: incremented each time the table's content hash changes. */
+  version: number;
+  /** Content hash of the last table. */
+  hash: string;
+}
+
+/** How an entry's answer set was chosen. */
+export type RouteMode = 'ranked' | 'fallback' | 'closed';
+
+/** The answer for one (service, client region). */
+export interface RouteEntry {
+  /** Edges to answer, in order (length ≤ service.answers; empty only for fail-closed). */
+  answer: string[];
+  /** All healthy, undrained edges ranked best first (Route53 PRIMARY/SECONDARY come from here). */
+  ranked: string[];
+  mode: RouteMode;
+  /** RTT (ms) of the answer's first edge from this region, if measured. */
+  rttMs?: number;
+}
+
+export interface ServiceRoutes {
+  name: string;
+  ttl: number;
+  types: Array<'A' | 'AAAA'>;
+  steering: 'latency' | 'failover' | 'weighted';
+  /** Key: region id. Every policy region is present. */
+  regions: Record<string, RouteEntry>;
+}
+
+/** Output of decide(): what every plane answers. */
+export interface RoutingTable {
+  /** Monotonic, per decision state; changes iff hash changes. */
+  version: number;
+  /** SHA-256 (hex) over the canonical JSON of policyHash, services and edges. Same inputs → same hash. */
+  hash: string;
+  /** SHA-256 of the canonical policy the table was computed from. */
+  policyHash: string;
+  /** Clock time of the decision cycle (not part of the hash). */
+  generatedAt: number;
+  /** Key: service id. */
+  services: Record<string, ServiceRoutes>;
+  /** Key: edge id. Up/down verdict per edge. */
+  edges: Record<string, { up: boolean; drain: boolean }>;
+}
+
+/** Injected clock: core never reads time itself. */
+export type Clock = () => number;
