@@ -1,1 +1,15 @@
 export * from './types.js';
+export { CoreError } from './errors.js';
+export { canonicalJson } from './canonical-json.js';
+export { sha256, sha256Hex, toHex, utf8 } from './sha256.js';
+export { initialState, linkKey, bestKey } from './state.js';
+export { ingest, ingestWithStats, DEFAULT_MAX_FUTURE_MS, type IngestOptions, type IngestResult, type IgnoredCounts } from './links.js';
+export { effectiveQuorum, isFresh } from './verdicts.js';
+export type { HysteresisNote } from './rank.js';
+export { decide, tableForPolicy, type Decision } from './table.js';
+export { tableHash, verifyTableHash } from './table-hash.js';
+export { policyHash } from './policy-hash.js';
+export { buildRegionMatcher, type RegionMatch, type RegionMatcher } from './region-matcher.js';
+export { explain, type Explanation, type EdgeExplanation, type ProbeView } from './explain.js';
+export { formatExplanation } from './format-explanation.js';
+export * from './report-auth.js';

@@ -66,7 +66,7 @@ export interface EdgeVerdict {
   downRegions: string[];
   /** Regions with fresh data. */
   freshRegions: number;
-  /** Why (e.g. "down in 2/3 fresh regions (quorum 2)", "no fresh data: keeping last verdict"). */
+  /** Why, for humans (e.g. "down: 2/3 fresh regions say down (quorum 2): last failure timeout", "no fresh data (…): keeping last verdict (up)"). */
   reason: string;
   /** When the verdict last changed (epoch ms). */
   since: number;
@@ -77,7 +77,7 @@ export interface DecisionState {
   /** Key: `${probeRegion}|${edge}`. */
   links: Record<string, LinkState>;
   verdicts: Record<string, EdgeVerdict>;
-  /** Current best edge per `${service}|${region}` (hysteresis memory). */
+  /** Current best edge per `${service}|${region}` (hysteresis memory; latency-steered services only). */
   best: Record<string, string>;
   /** Table version: incremented each time the table's content hash changes. */
   version: number;
@@ -95,7 +95,7 @@ export interface RouteEntry {
   /** All healthy, undrained edges ranked best first (Route53 PRIMARY/SECONDARY come from here). */
   ranked: string[];
   mode: RouteMode;
-  /** RTT (ms) of the answer's first edge from this region, if measured. */
+  /** RTT (ms, rounded to 0.01) of the answer's first edge from this region, if measured. Informational: not covered by the table hash. */
   rttMs?: number;
 }
 
@@ -112,7 +112,12 @@ export interface ServiceRoutes {
 export interface RoutingTable {
   /** Monotonic, per decision state; changes iff hash changes. */
   version: number;
-  /** SHA-256 (hex) over the canonical JSON of policyHash, services and edges. Same inputs → same hash. */
+  /**
+   * SHA-256 (hex) over the canonical JSON of { edges, policyHash, services },
+   * each service replaced by the SHA-256 of its own canonical JSON, route
+   * `rttMs` left out (exact definition: core's table-hash.ts; verify with
+   * `verifyTableHash`). Same inputs → same hash, in any process.
+   */
   hash: string;
   /** SHA-256 of the canonical policy the table was computed from. */
   policyHash: string;

@@ -1,4 +1,194 @@
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { formatProblem, loadPolicyFile, PolicyReadError, type Policy } from '@edgesteer/policy';
+import { CoreError, decide, explain, formatExplanation, ingestWithStats, initialState, ObservationSchema, type DecisionState, type Observation } from '@edgesteer/core';
+import { CliError } from '../cli-error.js';
 
-/** Registers `edgesteer explain`. (Not implemented yet: owned by its issue.) */
-export function registerExplain(_program: Command): void {}
+interface ExplainOptions {
+  policy: string;
+  service: string;
+  region: string;
+  observations?: string;
+  at?: string;
+  json?: boolean;
+}
+
+/** A problem in the observations file, with the line it starts on. */
+interface ObservationProblem {
+  line: number;
+  message: string;
+}
+
+/**
+ * Parses an observations file: a JSON array of observations, or JSON lines
+ * (one observation per line; blank lines skipped). Every invalid item is
+ * reported with its line number.
+ */
+export function parseObservations(text: string): { observations: Observation[]; problems: ObservationProblem[] } {
+  const observations: Observation[] = [];
+  const problems: ObservationProblem[] = [];
+  const check = (value: unknown, line: number) => {
+    const r = ObservationSchema.safeParse(value);
+    if (r.success) observations.push(r.data);
+    else for (const issue of r.error.issues) problems.push({ line, message: `${issue.path.length ? issue.path.join('.') + ': ' : ''}${issue.message}` });
+  };
+  if (text.trimStart().startsWith('[')) {
+    let items: unknown;
+    try {
+      items = JSON.parse(text);
+    } catch (err) {
+      return { observations, problems: [{ line: lineOfJsonError(text, err), message: `invalid JSON: ${(err as Error).message}` }] };
+    }
+    const lines = arrayItemLines(text);
+    (items as unknown[]).forEach((item, i) => check(item, lines[i] ?? 1));
+    return { observations, problems };
+  }
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (err) {
+      problems.push({ line: i + 1, message: `invalid JSON: ${(err as Error).message}` });
+      return;
+    }
+    check(value, i + 1);
+  });
+  return { observations, problems };
+}
+
+/** Line (1-based) where each top-level element of a JSON array starts. */
+function arrayItemLines(text: string): number[] {
+  const out: number[] = [];
+  let line = 1;
+  let depth = 0;
+  let inString = false;
+  let expectItem = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\n') line++;
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\n') continue;
+    if (depth === 1 && expectItem && c !== ']') {
+      out.push(line);
+      expectItem = false;
+    }
+    if (c === '"') inString = true;
+    else if (c === '[' || c === '{') {
+      depth++;
+      if (depth === 1) expectItem = true;
+    } else if (c === ']' || c === '}') depth--;
+    else if (c === ',' && depth === 1) expectItem = true;
+  }
+  return out;
+}
+
+function lineOfJsonError(text: string, err: unknown): number {
+  const m = /position (\d+)/.exec((err as Error).message);
+  if (!m) return 1;
+  return text.slice(0, Number(m[1])).split('\n').length;
+}
+
+async function readPolicy(file: string): Promise<Policy> {
+  let result;
+  try {
+    result = await loadPolicyFile(file);
+  } catch (err) {
+    if (err instanceof PolicyReadError) throw new CliError(err.code, err.message);
+    throw err;
+  }
+  for (const p of result.problems) if (!result.ok || p.severity === 'error') process.stderr.write(formatProblem(p) + '\n');
+  if (!result.ok) throw new CliError('E_POLICY_INVALID', `${file} is not a valid policy (run: edgesteer policy check ${file})`);
+  return result.policy;
+}
+
+async function readObservations(file: string): Promise<Observation[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new CliError('E_OBSERVATIONS_READ', `cannot read observations file '${file}': ${(err as Error).message}`);
+  }
+  const { observations, problems } = parseObservations(text);
+  if (problems.length > 0) {
+    for (const p of problems) process.stderr.write(`${file}:${p.line}: ${p.message}\n`);
+    const lines = [...new Set(problems.map((p) => p.line))];
+    throw new CliError('E_OBSERVATIONS_INVALID', `${file}: ${lines.length} invalid observation${lines.length === 1 ? '' : 's'} (line${lines.length === 1 ? '' : 's'} ${lines.join(', ')})`);
+  }
+  return observations;
+}
+
+/**
+ * Replays the observations the way a controller would see them: grouped by
+ * time, one decision cycle after each group, so verdict memory and
+ * hysteresis are those a running controller would have at `at`.
+ */
+function replay(policy: Policy, observations: Observation[], at: number): { state: DecisionState; used: number; ignored: number; later: number } {
+  const sorted = [...observations].sort((a, b) => a.at - b.at);
+  let state = initialState();
+  let used = 0;
+  let ignored = 0;
+  let later = 0;
+  for (let i = 0; i < sorted.length; ) {
+    const t = sorted[i]!.at;
+    let j = i;
+    while (j < sorted.length && sorted[j]!.at === t) j++;
+    if (t > at) {
+      later += sorted.length - i;
+      break;
+    }
+    const r = ingestWithStats(state, policy, sorted.slice(i, j));
+    used += r.accepted;
+    ignored += r.ignored;
+    state = decide(policy, r.state, t).state;
+    i = j;
+  }
+  return { state, used, ignored, later };
+}
+
+async function runExplain(opts: ExplainOptions): Promise<void> {
+  if (opts.at !== undefined && !/^\d{1,15}$/.test(opts.at)) throw new CliError('E_USAGE', `--at must be Unix epoch milliseconds (e.g. ${Date.now()}), got '${opts.at}'`, 2);
+  const policy = await readPolicy(opts.policy);
+  const observations = opts.observations ? await readObservations(opts.observations) : [];
+  const at = opts.at !== undefined ? Number(opts.at) : observations.length > 0 ? observations.reduce((m, o) => Math.max(m, o.at), 0) : Date.now();
+  const { state, used, ignored, later } = replay(policy, observations, at);
+  if (ignored > 0) process.stderr.write(`edgesteer: ${ignored} observation(s) ignored: unknown region or edge, or not newer than the link's last one\n`);
+  if (later > 0) process.stderr.write(`edgesteer: ${later} observation(s) after --at ${at} left out\n`);
+
+  let explanation;
+  try {
+    explanation = explain(policy, state, opts.service, opts.region, at);
+  } catch (err) {
+    if (err instanceof CoreError) throw new CliError(err.code, err.message);
+    throw err;
+  }
+  if (opts.json) {
+    process.stdout.write(JSON.stringify({ ...explanation, observations: { used, ignored, later } }, null, 2) + '\n');
+  } else {
+    process.stdout.write(formatExplanation(explanation));
+    if (observations.length === 0) process.stdout.write('\n(no observations: every edge is assumed up, as at start-up)\n');
+  }
+}
+
+/** Registers `edgesteer explain`. */
+export function registerExplain(program: Command): void {
+  program
+    .command('explain')
+    .description('Show the ranking a service gets in a client region, and why each edge is in or out.')
+    .requiredOption('--policy <file>', 'policy file (YAML or JSON)')
+    .requiredOption('--service <name>', 'service id or DNS name')
+    .requiredOption('--region <id>', 'client region id')
+    .option('--observations <file>', 'probe observations: a JSON array or JSON lines')
+    .option('--at <epochms>', 'decision time, Unix epoch ms (default: the newest observation, else now)')
+    .option('--json', 'print the explanation as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  edgesteer explain --policy config/policy.yaml --service cdn --region eu-west\n  edgesteer explain --policy config/policy.yaml --service cdn.example.com --region ap-south --observations obs.jsonl --json\n\nExit status: 0 ok, 1 invalid input (policy, observations, unknown service or region), 2 usage error.\n',
+    )
+    .action(async (opts: ExplainOptions) => runExplain(opts));
+}

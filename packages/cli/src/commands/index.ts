@@ -7,6 +7,7 @@ import { registerRoute53 } from './route53.js';
 import { registerWorker } from './worker.js';
 import { registerController } from './controller.js';
 import { registerRun } from './run.js';
+import { registerDemo } from './demo.js';
 
 /** Adds every subcommand to the program. */
 export function registerCommands(program: Command): void {
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerWorker(program);
   registerController(program);
   registerRun(program);
+  registerDemo(program);
 }

@@ -1,4 +1,71 @@
 import type { Command } from 'commander';
+import { loadPolicyFile, formatProblem } from '@edgesteer/policy';
+import { CliError } from '../cli-error.js';
+import { DEFAULT_PORTS, startStack, type StackPorts } from '../run/stack.js';
+import { banner } from '../run/banner.js';
 
-/** Registers `edgesteer run`. (Not implemented yet: owned by its issue.) */
-export function registerRun(_program: Command): void {}
+interface RunFlags {
+  policy: string;
+  stateDir: string;
+  controllerListen: string;
+  workerListen: string;
+  dnsListen: string;
+  controlListen: string;
+  logs: boolean;
+}
+
+async function run(flags: RunFlags): Promise<void> {
+  const loaded = await loadPolicyFile(flags.policy).catch((err: Error & { code?: string }) => {
+    throw new CliError(err.code ?? 'E_POLICY_READ', err.message);
+  });
+  if (!loaded.ok) {
+    for (const p of loaded.problems) process.stderr.write(formatProblem(p) + '\n');
+    throw new CliError('E_POLICY_INVALID', `${flags.policy} is invalid (${loaded.problems.length} problem(s) above); fix them and run again`);
+  }
+  const ports: StackPorts = { controller: flags.controllerListen, worker: flags.workerListen, dns: flags.dnsListen, control: flags.controlListen };
+  process.stdout.write(`edgesteer: starting demo edges, controller, Worker, DNS server and ${loaded.policy.regions.length} probes on loopback…\n`);
+  const started = Date.now();
+  let stopping = false;
+  const stack = await startStack({
+    policyFile: flags.policy,
+    policy: loaded.policy,
+    ports,
+    stateDir: flags.stateDir,
+    ...(flags.logs ? { logTo: process.stderr } : {}),
+    onExit: (name, code, signal) => {
+      if (!stopping) process.stderr.write(`edgesteer: ${name} exited (${signal ?? `code ${code}`}); the other planes keep serving. Logs: ${flags.stateDir}/logs/${name}.log\n`);
+    },
+  }).catch((err: Error) => {
+    throw new CliError('E_RUN_START', `${err.message}. Logs: ${flags.stateDir}/logs/`);
+  });
+  process.stdout.write(banner({ policyFile: flags.policy, policy: loaded.policy, ports, stack, startedMs: Date.now() - started, stateDir: flags.stateDir }));
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      process.stdout.write(`\nedgesteer: ${signal}: stopping everything…\n`);
+      void stack.stop().then(() => {
+        process.stdout.write('edgesteer: stopped.\n');
+        resolve();
+      });
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+/** Registers `edgesteer run`: the whole stack on loopback with demo edges. */
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('Run everything on loopback with demo edges: controller + dashboard, Worker, DNS server, one probe per region.')
+    .option('--policy <file>', 'policy file', 'config/policy.yaml')
+    .option('--state-dir <dir>', 'logs, probe keys and controller state', '.edgesteer-state/run')
+    .option('--controller-listen <host:port>', 'controller and dashboard', DEFAULT_PORTS.controller)
+    .option('--worker-listen <host:port>', 'Worker on Node (DoH, /resolve, /steer)', DEFAULT_PORTS.worker)
+    .option('--dns-listen <host:port>', 'authoritative DNS server (UDP and TCP)', DEFAULT_PORTS.dns)
+    .option('--control-listen <host:port>', 'demo control (edgesteer demo edge …)', DEFAULT_PORTS.control)
+    .option('--logs', 'stream every process\'s JSON logs to stderr (they always go to <state-dir>/logs/)')
+    .addHelpText('after', '\nCtrl-C stops everything. `edgesteer demo edge EDGE down|up|slow MS` changes a demo edge while it runs.\n')
+    .action(async (flags: RunFlags) => run(flags));
+}

@@ -1,4 +1,110 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { pino } from 'pino';
+import { parseProbeKeys, WorkerError, type ProbeKeys } from '@edgesteer/worker';
+import { parseListen, startWorkerNode } from '@edgesteer/worker/node';
+import { CliError } from '../cli-error.js';
 
-/** Registers `edgesteer worker`. (Not implemented yet: owned by its issue.) */
-export function registerWorker(_program: Command): void {}
+interface WorkerFlags {
+  policy: string;
+  listen: string;
+  keyFile?: string;
+  watch: boolean;
+  refreshMs: string;
+}
+
+function loadKeys(keyFile: string | undefined): { keys: ProbeKeys; source: string } {
+  try {
+    if (keyFile) {
+      let text: string;
+      try {
+        text = readFileSync(keyFile, 'utf8');
+      } catch (err) {
+        throw new CliError('E_KEYS_INVALID', `cannot read key file ${keyFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+      return { keys: parseProbeKeys(text, keyFile), source: keyFile };
+    }
+    return { keys: parseProbeKeys(process.env['EDGESTEER_PROBE_KEYS'] ?? ''), source: 'EDGESTEER_PROBE_KEYS' };
+  } catch (err) {
+    if (err instanceof WorkerError) throw new CliError(err.code, err.message);
+    throw err;
+  }
+}
+
+/** Runs the Worker on Node until SIGINT/SIGTERM. */
+async function runWorker(flags: WorkerFlags): Promise<void> {
+  let listen: { host: string; port: number };
+  try {
+    listen = parseListen(flags.listen);
+  } catch (err) {
+    throw new CliError('E_LISTEN_INVALID', (err as Error).message.replace(/^E_LISTEN_INVALID: /, ''), 2);
+  }
+  const refreshMs = Number(flags.refreshMs);
+  if (!Number.isInteger(refreshMs) || refreshMs < 50 || refreshMs > 60_000) {
+    throw new CliError('E_USAGE', `--refresh-ms must be an integer between 50 and 60000, got "${flags.refreshMs}"`, 2);
+  }
+  const log = pino({ level: process.env['EDGESTEER_LOG_LEVEL'] ?? 'info', base: { service: 'edgesteer-worker' } });
+  const { keys, source } = loadKeys(flags.keyFile);
+  if (keys.size === 0) log.warn({ event: 'no_probe_keys', source }, 'no probe keys: every POST /v1/observations is refused (401); answers come from the assume-up table');
+
+  let running;
+  try {
+    running = await startWorkerNode({ policyFile: flags.policy, watchPolicy: flags.watch, host: listen.host, port: listen.port, keys, logger: log, refreshMs });
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('E_')) throw new CliError(code, (err as Error).message);
+    const m = /^(E_[A-Z_]+): ([\s\S]*)$/.exec((err as Error).message);
+    if (m) throw new CliError(m[1]!, m[2]!);
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CliError('E_LISTEN_INVALID', `${flags.listen} is already in use`);
+    throw err;
+  }
+  const r = running;
+  log.info({ event: 'worker_ready', url: r.url, try: `dig @${r.host} -p ${r.port} +http-plain-get <name>` }, `worker ready on ${r.url}`);
+  const onHup = () => void r.reloadPolicy();
+  process.on('SIGHUP', onHup);
+  await new Promise<void>((done) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      process.off('SIGHUP', onHup);
+      log.info({ event: 'signal', signal }, `received ${signal}: shutting down`);
+      void r.close().then(done, (err: unknown) => {
+        log.error({ event: 'shutdown_failed', err: String(err) }, 'shutdown failed');
+        done();
+      });
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+/** Registers `edgesteer worker`. */
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description('Run the Worker on Node: DNS-over-HTTPS, the /resolve JSON API, HTTP steering and signed ingest (the same app as on Cloudflare).')
+    .requiredOption('--policy <file>', 'policy file (YAML or JSON)')
+    .option('--listen <host:port>', 'HTTP/1.1 and h2c listen address (port 0 = any free port)', '127.0.0.1:8787')
+    .option('--key-file <file>', 'probe HMAC keys, one "probe-id=secret" per line (default: $EDGESTEER_PROBE_KEYS)')
+    .option('--refresh-ms <n>', 're-run decide() when the table is older than this (staleness, fail-static)', '1000')
+    .option('--no-watch', 'do not reload the policy when the file changes (SIGHUP still reloads)')
+    .addHelpText(
+      'after',
+      `
+Environment:
+  EDGESTEER_PROBE_KEYS   probe keys "id=secret,id2=secret2" (when --key-file is not given)
+  EDGESTEER_LOG_LEVEL    pino level (default info); logs are JSON lines on stdout
+
+Endpoints:
+  GET|POST /dns-query          DoH (RFC 8484)        GET /resolve?name=&type=   JSON answers
+  GET /steer/<service>[/path]  302 to the best edge  ?format=json              the decision and why
+  POST /v1/observations        signed probe reports  GET /healthz, /v1/table   table version and age
+
+Example:
+  edgesteer worker --policy config/policy.yaml --listen 127.0.0.1:8787
+  dig @127.0.0.1 -p 8787 +http-plain-get +subnet=10.2.3.0/24 cdn.example.com
+  curl -i 'http://127.0.0.1:8787/steer/cdn/index.html'
+`,
+    )
+    .action(async (flags: WorkerFlags) => runWorker(flags));
+}

@@ -1,0 +1,70 @@
+/**
+ * The demo control endpoint of `edgesteer run`: lets a person (or
+ * `edgesteer demo edge EDGE down|up|slow MS`) kill, slow or revive a demo
+ * edge and watch the answers move. Loopback only; it controls demo servers,
+ * nothing real.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DemoEdges } from './demo-edges.js';
+
+export interface DemoControl {
+  url: string;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 4096;
+
+/** Serves GET /demo/edges and POST /demo/edges/:id {"action":"down"|"up"|"slow","ms":N}. */
+export function startDemoControl(demo: DemoEdges, listen: string): Promise<DemoControl> {
+  const i = listen.lastIndexOf(':');
+  const host = listen.slice(0, i);
+  const port = Number(listen.slice(i + 1));
+  const send = (res: http.ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body) + '\n');
+  };
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://demo');
+    if (req.method === 'GET' && url.pathname === '/demo/edges') return send(res, 200, { edges: demo.edges() });
+    const m = /^\/demo\/edges\/([a-z0-9-]+)$/.exec(url.pathname);
+    if (req.method !== 'POST' || !m) return send(res, 404, { error: 'E_NOT_FOUND', message: 'use GET /demo/edges or POST /demo/edges/:id' });
+    let body = '';
+    let tooBig = false;
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => {
+      body += c;
+      if (body.length > MAX_BODY) {
+        tooBig = true;
+        req.destroy();
+      }
+    });
+    req.on('end', () => {
+      if (tooBig) return;
+      let parsed: { action?: unknown; ms?: unknown };
+      try {
+        parsed = JSON.parse(body || '{}') as typeof parsed;
+      } catch {
+        return send(res, 400, { error: 'E_BAD_JSON', message: 'body must be JSON like {"action":"slow","ms":80}' });
+      }
+      const action = parsed.action;
+      if (action !== 'up' && action !== 'down' && action !== 'slow') {
+        return send(res, 400, { error: 'E_BAD_ACTION', message: 'action must be "up", "down" or "slow"' });
+      }
+      demo.set(m[1]!, action, typeof parsed.ms === 'number' ? parsed.ms : undefined).then(
+        (edge) => send(res, 200, { edge }),
+        (err: Error) => send(res, 400, { error: 'E_DEMO', message: err.message }),
+      );
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const a = server.address() as AddressInfo;
+      resolve({
+        url: `http://${host}:${a.port}`,
+        close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+      });
+    });
+  });
+}

@@ -1,0 +1,62 @@
+/**
+ * Readiness checks used by the runner: poll until a component answers, so
+ * the banner is printed only once every plane really serves.
+ */
+import dgram from 'node:dgram';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `url` until it answers 2xx, or throws after `timeoutMs`. */
+export async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      await res.body?.cancel();
+      if (res.ok) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await sleep(100);
+  }
+  throw new Error(`${url} did not become ready within ${timeoutMs} ms (last: ${last})`);
+}
+
+/** A minimal DNS query for `name` type A (id 0x4553). */
+export function encodeQuery(name: string, id = 0x4553): Uint8Array {
+  const labels = name.replace(/\.$/, '').split('.');
+  const out: number[] = [id >> 8, id & 0xff, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+  for (const l of labels) {
+    out.push(l.length, ...Array.from(l, (c) => c.charCodeAt(0)));
+  }
+  out.push(0, 0, 1, 0, 1);
+  return Uint8Array.from(out);
+}
+
+/** Sends UDP queries to host:port until one is answered NOERROR, or throws after `timeoutMs`. */
+export async function waitForDns(listen: string, name: string, timeoutMs: number): Promise<void> {
+  const i = listen.lastIndexOf(':');
+  const host = listen.slice(0, i).replace(/^\[|\]$/g, '');
+  const port = Number(listen.slice(i + 1));
+  const sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  const deadline = Date.now() + timeoutMs;
+  try {
+    const answered = new Promise<void>((resolve) => {
+      sock.on('message', (msg) => {
+        if (msg.length >= 12 && msg[0] === 0x45 && msg[1] === 0x53 && (msg[3]! & 0x0f) === 0) resolve();
+      });
+    });
+    sock.on('error', () => undefined);
+    const q = encodeQuery(name);
+    while (Date.now() < deadline) {
+      sock.send(q, port, host);
+      const ok = await Promise.race([answered.then(() => true), sleep(200).then(() => false)]);
+      if (ok) return;
+    }
+    throw new Error(`DNS server on ${listen} did not answer ${name} within ${timeoutMs} ms`);
+  } finally {
+    sock.close();
+  }
+}

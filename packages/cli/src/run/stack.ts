@@ -1,0 +1,148 @@
+/**
+ * The all-in-one stack behind `edgesteer run`: demo edges in this process,
+ * and the controller, the Worker (Node), one probe per region and the DNS
+ * server as child processes in this process group — the same processes an
+ * operator runs in production, wired together on loopback.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Policy } from '@edgesteer/policy';
+import { startDemoEdges, type DemoEdges } from './demo-edges.js';
+import { startDemoControl, type DemoControl } from './demo-control.js';
+import { waitForDns, waitForHttp } from './readiness.js';
+
+/** Where each part of the stack listens. */
+export interface StackPorts {
+  controller: string;
+  worker: string;
+  dns: string;
+  control: string;
+}
+
+export const DEFAULT_PORTS: StackPorts = {
+  controller: '127.0.0.1:8080',
+  worker: '127.0.0.1:8787',
+  dns: '127.0.0.1:5353',
+  control: '127.0.0.1:8099',
+};
+
+export interface StackOptions {
+  policyFile: string;
+  policy: Policy;
+  ports: StackPorts;
+  /** Logs, keys and controller state go here. */
+  stateDir: string;
+  /** Stream the children's JSON logs to this stream (prefixed by process name) as well as to files. */
+  logTo?: NodeJS.WritableStream;
+  /** Called when a child exits while the stack is running. */
+  onExit?: (name: string, code: number | null, signal: NodeJS.Signals | null) => void;
+  readyTimeoutMs?: number;
+}
+
+export interface ChildInfo {
+  name: string;
+  pid: number | undefined;
+  args: string[];
+  log: string;
+  running: boolean;
+}
+
+export interface Stack {
+  children(): ChildInfo[];
+  demo: DemoEdges;
+  control: DemoControl;
+  stop(): Promise<void>;
+}
+
+const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
+
+interface Child {
+  info: ChildInfo;
+  proc: ChildProcess;
+  file: WriteStream;
+  exited: Promise<void>;
+}
+
+function spawnChild(name: string, args: string[], env: NodeJS.ProcessEnv, opts: StackOptions, stopping: () => boolean): Child {
+  const logPath = join(opts.stateDir, 'logs', `${name}.log`);
+  const file = createWriteStream(logPath, { flags: 'a' });
+  // process.execPath is the Node 24 this runner was started with.
+  const proc = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const info: ChildInfo = { name, pid: proc.pid, args, log: logPath, running: true };
+  const forward = (chunk: Buffer) => {
+    file.write(chunk);
+    if (opts.logTo) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) opts.logTo.write(`[${name}] ${line}\n`);
+    }
+  };
+  proc.stdout?.on('data', forward);
+  proc.stderr?.on('data', forward);
+  const exited = new Promise<void>((resolve) => {
+    proc.on('exit', (code, signal) => {
+      info.running = false;
+      if (!stopping()) opts.onExit?.(name, code, signal);
+      resolve();
+    });
+  });
+  return { info, proc, file, exited };
+}
+
+/** Starts the whole stack and resolves once every plane answers. */
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  mkdirSync(join(opts.stateDir, 'logs'), { recursive: true });
+  let stopping = false;
+  const children: Child[] = [];
+
+  // Per-probe HMAC keys, made fresh for this run and readable only by us.
+  const keys = new Map(opts.policy.regions.map((r) => [`probe-${r.id}`, randomBytes(32).toString('hex')]));
+  const keyFile = join(opts.stateDir, 'probe-keys');
+  writeFileSync(keyFile, [...keys].map(([id, k]) => `${id}=${k}`).join('\n') + '\n', { mode: 0o600 });
+
+  const demo = await startDemoEdges(opts.policy);
+  const control = await startDemoControl(demo, opts.ports.control);
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    for (const c of children) if (c.info.running) c.proc.kill('SIGTERM');
+    const killTimer = setTimeout(() => {
+      for (const c of children) if (c.info.running) c.proc.kill('SIGKILL');
+    }, 5000);
+    await Promise.all(children.map((c) => c.exited));
+    clearTimeout(killTimer);
+    await Promise.all(children.map((c) => new Promise<void>((r) => c.file.end(r))));
+    await control.close();
+    await demo.close();
+  };
+
+  try {
+    const start = (name: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
+      const c = spawnChild(name, args, env, opts, () => stopping);
+      children.push(c);
+      return c;
+    };
+    const controllerUrl = `http://${opts.ports.controller}`;
+    const workerUrl = `http://${opts.ports.worker}`;
+    start('controller', ['controller', '--policy', opts.policyFile, '--listen', opts.ports.controller, '--state-dir', join(opts.stateDir, 'controller'), '--key-file', keyFile]);
+    start('worker', ['worker', '--policy', opts.policyFile, '--listen', opts.ports.worker, '--key-file', keyFile]);
+    const timeout = opts.readyTimeoutMs ?? 30_000;
+    await Promise.all([waitForHttp(`${controllerUrl}/healthz`, timeout), waitForHttp(`${workerUrl}/healthz`, timeout)]);
+    start('dns', ['dns', '--policy', opts.policyFile, '--listen', opts.ports.dns, '--controller', controllerUrl]);
+    for (const r of opts.policy.regions) {
+      const id = `probe-${r.id}`;
+      start(
+        id,
+        ['probe', '--policy', opts.policyFile, '--region', r.id, '--probe-id', id, '--report-to', `${controllerUrl}/v1/observations`, '--report-to', `${workerUrl}/v1/observations`],
+        { EDGESTEER_PROBE_KEY: keys.get(id) },
+      );
+    }
+    const firstService = opts.policy.services[0];
+    if (firstService) await waitForDns(opts.ports.dns, firstService.name, timeout);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { children: () => children.map((c) => ({ ...c.info })), demo, control, stop };
+}

@@ -1,0 +1,236 @@
+/**
+ * The controller's HTTP API as a Hono app. Everything is reachable through
+ * `app.request()` in tests; server.ts serves it on Node.
+ *
+ * GET  /                      dashboard (HTML, live over /v1/events)
+ * POST /v1/observations       signed probe report (HMAC; see report-intake.ts)
+ * GET  /v1/table              routing table; ETag = hash; If-None-Match → 304;
+ *                             ?wait=1 with If-None-Match holds until the hash changes
+ * GET  /v1/table/stream       SSE: one `table` event per new table
+ * GET  /v1/edges              per edge verdict, drain, per-region link state
+ * GET  /v1/timeline           recent failovers and verdict flips
+ * GET  /v1/observations       recent observations (?limit=N)
+ * GET  /healthz               liveness + table/policy/report status
+ * GET  /metrics               Prometheus text
+ * POST /v1/reload             re-read the policy file (Bearer EDGESTEER_ADMIN_TOKEN)
+ */
+import { Hono, type Context } from 'hono';
+import { routePath } from 'hono/route';
+import type { RoutingTable } from '@edgesteer/core';
+import { checkAdmin } from './admin-auth.js';
+import { readBodyLimited } from './body.js';
+import type { Controller } from './controller.js';
+import { DASHBOARD_CSS, DASHBOARD_JS } from './dashboard/assets.js';
+import { DashboardHub } from './dashboard/hub.js';
+import { renderDashboardPage } from './dashboard/page.js';
+import { CONTROL_ERRORS } from './errors.js';
+import { ifNoneMatchHash, ifNoneMatchHits, tableEtag } from './etag.js';
+import { metricsHandler } from './metrics.js';
+import type { ReloadResult } from './policy-watcher.js';
+import type { ProbeKeys } from './probe-keys.js';
+import { ReportIntake } from './report-intake.js';
+import { sseResponse } from './sse.js';
+import { edgesView, healthView } from './views.js';
+
+/** Default request body limit of POST /v1/observations (1 MiB). */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** Default and maximum hold time of a long-poll. */
+export const DEFAULT_LONG_POLL_MS = 25_000;
+const MAX_LONG_POLL_MS = 60_000;
+
+export interface ControllerAppDeps {
+  controller: Controller;
+  /** Probe id → accepted HMAC secrets. */
+  keys: ProbeKeys;
+  /** Bearer token for admin endpoints; unset = admin endpoints refuse (403). */
+  adminToken?: string | undefined;
+  /** Re-reads the policy file (admin reload). Unset = no policy file to reload. */
+  reload?: (() => Promise<ReloadResult>) | undefined;
+  maxBodyBytes?: number;
+  longPollMs?: number;
+  /** SSE keep-alive comment interval. Default 15 s. */
+  heartbeatMs?: number;
+  /** Accepted signer clock difference for reports. */
+  signatureWindowMs?: number;
+  /** Aborts every open stream and long-poll (server shutdown). */
+  shutdown?: AbortSignal;
+}
+
+/** The app plus the pieces a server needs to shut down cleanly. */
+export interface ControllerApp {
+  app: Hono;
+  intake: ReportIntake;
+  dashboard: DashboardHub;
+  /** Ends dashboard streams and stops listening to the controller. */
+  close(): void;
+}
+
+const json = (c: Context, status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers } });
+
+const errorBody = (code: string, message: string, extra: Record<string, unknown> = {}) => ({ ok: false, error: { code, message, ...extra } });
+
+/** Creates the controller's HTTP app (see module doc). */
+export function createControllerApp(deps: ControllerAppDeps): ControllerApp {
+  const { controller } = deps;
+  const metrics = controller.metrics;
+  const maxBody = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const longPollMs = Math.min(deps.longPollMs ?? DEFAULT_LONG_POLL_MS, MAX_LONG_POLL_MS);
+  const intake = new ReportIntake({
+    controller,
+    keys: deps.keys,
+    metrics,
+    ...(deps.signatureWindowMs === undefined ? {} : { windowMs: deps.signatureWindowMs }),
+  });
+  const dashboard = new DashboardHub(controller);
+  const sseOpts = (c: Context) => ({ signals: [c.req.raw.signal, deps.shutdown], ...(deps.heartbeatMs === undefined ? {} : { heartbeatMs: deps.heartbeatMs }) });
+
+  // Serialise each table once, however many DNS replicas fetch it.
+  const tableJson = new WeakMap<RoutingTable, string>();
+  const tableText = (t: RoutingTable) => {
+    let s = tableJson.get(t);
+    if (s === undefined) tableJson.set(t, (s = JSON.stringify(t)));
+    return s;
+  };
+  const tableResponse = (t: RoutingTable, status: 200 | 304) =>
+    new Response(status === 304 ? null : tableText(t), {
+      status,
+      headers: {
+        etag: tableEtag(t.hash),
+        'cache-control': 'no-cache',
+        'x-edgesteer-table-version': String(t.version),
+        ...(status === 200 ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+      },
+    });
+
+  const app = new Hono();
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    const route = c.res.status === 404 && routePath(c, -1) === '*' ? 'unmatched' : routePath(c, -1);
+    metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
+    metrics.httpDuration.observe({ method: c.req.method, route }, (performance.now() - started) / 1000);
+  });
+
+  app.get('/', (c) => c.html(renderDashboardPage(controller, dashboard.view().sections), 200, { 'cache-control': 'no-store' }));
+  app.get('/dashboard.css', (c) => c.body(DASHBOARD_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'max-age=60' }));
+  app.get('/dashboard.js', (c) => c.body(DASHBOARD_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'max-age=60' }));
+  app.get('/v1/events', (c) =>
+    track('dashboard', sseResponse((sink) => dashboard.add(sink), sseOpts(c))),
+  );
+
+  app.post('/v1/observations', async (c) => {
+    const body = await readBodyLimited(c.req.raw, maxBody);
+    if (!body.ok) {
+      intake.countRejected('too_large');
+      controller.log.warn({ event: 'report_rejected', status: 413, code: CONTROL_ERRORS.E_BODY_TOO_LARGE, reason: 'too_large', size: body.size }, 'report rejected: body too large');
+      return json(c, 413, errorBody(CONTROL_ERRORS.E_BODY_TOO_LARGE, `report body exceeds ${maxBody} bytes; send fewer observations per report`, { reason: 'too_large' }));
+    }
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(body.bytes);
+    } catch {
+      intake.countRejected('schema');
+      return json(c, 400, errorBody(CONTROL_ERRORS.E_REPORT_SCHEMA, 'report body is not valid UTF-8', { reason: 'schema' }));
+    }
+    const r = await intake.submit(c.req.raw.headers, text);
+    if (r.ok) return json(c, 200, { ok: true, ...r.result });
+    return json(c, r.status, errorBody(r.code, r.message, { reason: r.reason, ...(r.problems ? { problems: r.problems } : {}) }));
+  });
+
+  app.get('/v1/table', async (c) => {
+    const inm = c.req.header('if-none-match');
+    const current = controller.table;
+    if (!ifNoneMatchHits(inm, current.hash)) return tableResponse(current, 200);
+    const wait = c.req.query('wait');
+    if (!wait || wait === '0' || wait === 'false') return tableResponse(current, 304);
+    const timeoutS = Number(c.req.query('timeout'));
+    const hold = Number.isFinite(timeoutS) && timeoutS > 0 ? Math.min(timeoutS * 1000, longPollMs) : longPollMs;
+    const signal = anySignal([c.req.raw.signal, deps.shutdown]);
+    metrics.streamClients.inc({ stream: 'longpoll' });
+    try {
+      const next = await controller.waitForTableChange(ifNoneMatchHash(inm) ?? current.hash, hold, signal);
+      return next ? tableResponse(next, 200) : tableResponse(controller.table, 304);
+    } finally {
+      metrics.streamClients.dec({ stream: 'longpoll' });
+    }
+  });
+
+  app.get('/v1/table/stream', (c) => {
+    // A reconnecting client that already has the current table gets only newer ones.
+    const lastId = c.req.header('last-event-id');
+    return track(
+      'table',
+      sseResponse((sink) => {
+        const send = (t: RoutingTable) => sink.send({ event: 'table', id: t.hash, data: tableText(t) });
+        if (lastId !== controller.table.hash) send(controller.table);
+        return controller.onTable(send);
+      }, sseOpts(c)),
+    );
+  });
+
+  app.get('/v1/edges', (c) => json(c, 200, edgesView(controller)));
+  app.get('/v1/timeline', (c) => json(c, 200, { now: controller.clock(), events: controller.timeline.newest(limit(c.req.query('limit'), 200)) }));
+  app.get('/v1/observations', (c) => json(c, 200, { now: controller.clock(), observations: controller.observations.newest(limit(c.req.query('limit'), 100)) }));
+  app.get('/healthz', (c) => json(c, 200, healthView(controller)));
+  app.get('/metrics', metricsHandler(metrics.registry));
+
+  app.post('/v1/reload', async (c) => {
+    const auth = checkAdmin(c.req.header('authorization'), deps.adminToken);
+    if (!auth.ok) return json(c, auth.status, errorBody(auth.code, auth.message), auth.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
+    if (!deps.reload) return json(c, 409, errorBody(CONTROL_ERRORS.E_POLICY_INVALID, 'this controller was started without a policy file to reload'));
+    const r = await deps.reload();
+    if (r.result === 'invalid') return json(c, 422, errorBody(CONTROL_ERRORS.E_POLICY_INVALID, 'policy file rejected; the previous policy keeps serving', { problems: r.problems }));
+    return json(c, 200, { ok: true, ...r, policyHash: controller.table.policyHash, table: { version: controller.table.version, hash: controller.table.hash } });
+  });
+
+  app.notFound((c) => json(c, 404, errorBody('E_NOT_FOUND', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
+  app.onError((err, c) => {
+    controller.log.error({ event: 'http_error', path: new URL(c.req.url).pathname, err: err.message, stack: err.stack }, 'request failed');
+    return json(c, 500, errorBody('E_INTERNAL', 'internal error; see the controller log'));
+  });
+
+  function track(stream: 'dashboard' | 'table', res: Response): Response {
+    // Count open streams: the body's end (cancel or close) decrements.
+    metrics.streamClients.inc({ stream });
+    const body = res.body;
+    if (!body) return res;
+    let done = false;
+    const dec = () => {
+      if (!done) metrics.streamClients.dec({ stream });
+      done = true;
+    };
+    const reader = body.getReader();
+    const wrapped = new ReadableStream<Uint8Array>({
+      async pull(ctrl) {
+        const r = await reader.read();
+        if (r.done) {
+          dec();
+          ctrl.close();
+        } else ctrl.enqueue(r.value);
+      },
+      cancel(reason) {
+        dec();
+        return reader.cancel(reason);
+      },
+    });
+    return new Response(wrapped, { status: res.status, headers: res.headers });
+  }
+
+  return {
+    app,
+    intake,
+    dashboard,
+    close: () => dashboard.close(),
+  };
+}
+
+function limit(q: string | undefined, dflt: number): number {
+  const n = Number(q);
+  return Number.isInteger(n) && n > 0 ? Math.min(n, 10_000) : dflt;
+}
+
+function anySignal(signals: Array<AbortSignal | undefined>): AbortSignal {
+  return AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined));
+}

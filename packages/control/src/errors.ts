@@ -1,0 +1,47 @@
+/**
+ * Stable error codes of the controller. Every rejection an HTTP client or an
+ * operator sees carries one of these, so logs and alerts can filter on it.
+ */
+export const CONTROL_ERRORS = {
+  /** Request body larger than the configured limit. */
+  E_BODY_TOO_LARGE: 'E_BODY_TOO_LARGE',
+  /** Report without the signature headers. */
+  E_AUTH_MISSING: 'E_AUTH_MISSING',
+  /** Signature headers present but the report did not verify. */
+  E_AUTH_INVALID: 'E_AUTH_INVALID',
+  /** Report already seen (same or older sequence number). */
+  E_REPORT_REPLAY: 'E_REPORT_REPLAY',
+  /** Body is not JSON or does not match the report schema. */
+  E_REPORT_SCHEMA: 'E_REPORT_SCHEMA',
+  /** Report's region is not a region of the current policy. */
+  E_REPORT_UNKNOWN_REGION: 'E_REPORT_UNKNOWN_REGION',
+  /** An observation claims a different region than the report carrying it. */
+  E_REPORT_REGION_MISMATCH: 'E_REPORT_REGION_MISMATCH',
+  /** Admin endpoint called without the right bearer token. */
+  E_ADMIN_UNAUTHORIZED: 'E_ADMIN_UNAUTHORIZED',
+  /** Admin endpoint called while EDGESTEER_ADMIN_TOKEN is unset. */
+  E_ADMIN_DISABLED: 'E_ADMIN_DISABLED',
+  /** Policy file could not be loaded (problems listed alongside). */
+  E_POLICY_INVALID: 'E_POLICY_INVALID',
+  /** State file unreadable or not a controller snapshot. */
+  E_STATE_CORRUPT: 'E_STATE_CORRUPT',
+  /** Writing the state file failed. */
+  E_STATE_WRITE: 'E_STATE_WRITE',
+  /** Probe key configuration unusable. */
+  E_KEYS_INVALID: 'E_KEYS_INVALID',
+  /** --listen value is not host:port. */
+  E_LISTEN_INVALID: 'E_LISTEN_INVALID',
+} as const;
+export type ControlErrorCode = keyof typeof CONTROL_ERRORS;
+
+/** An error with a stable code and a message that says what to do. */
+export class ControlError extends Error {
+  constructor(
+    readonly code: ControlErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ControlError';
+  }
+}

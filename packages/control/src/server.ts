@@ -1,0 +1,190 @@
+/**
+ * Runs a controller as a process: load policy and keys, restore state, serve
+ * the HTTP app on Node, tick the decision loop, watch the policy file,
+ * persist state, and shut all of it down in order.
+ */
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Clock } from '@edgesteer/core';
+import { formatProblem, loadPolicyFile, type Policy } from '@edgesteer/policy';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Registry } from 'prom-client';
+import { createControllerApp, type ControllerApp } from './app.js';
+import { Controller } from './controller.js';
+import { ControlError } from './errors.js';
+import { parseListen, type ListenAddress } from './listen.js';
+import { createControllerLogger, type Logger } from './logger.js';
+import { createControllerMetrics, processRegistry } from './metrics.js';
+import { PolicyWatcher } from './policy-watcher.js';
+import { loadProbeKeys, type ProbeKeys } from './probe-keys.js';
+import { StateStore } from './state-store.js';
+
+/** Default state directory (relative to the working directory). */
+export const DEFAULT_STATE_DIR = '.edgesteer-state';
+export const DEFAULT_LISTEN = '127.0.0.1:8080';
+export const DEFAULT_TICK_MS = 1000;
+
+export interface StartControllerOptions {
+  /** Policy file (watched for hot reload). Either this or `policy`. */
+  policyFile?: string;
+  /** An in-memory policy (no reload). */
+  policy?: Policy;
+  /** `host:port` or an address; default 127.0.0.1:8080. Port 0 picks a free port. */
+  listen?: string | ListenAddress;
+  /** Where state is persisted; `false` keeps it in memory only. Default .edgesteer-state/. */
+  stateDir?: string | false;
+  /** Probe keys; default: `keyFile`, else EDGESTEER_PROBE_KEYS. */
+  keys?: ProbeKeys;
+  keyFile?: string;
+  /** Decision tick; default 1000 ms. */
+  tickMs?: number;
+  clock?: Clock;
+  logger?: Logger;
+  /** Metrics registry; default the process registry. */
+  registry?: Registry;
+  /** Admin bearer token; default EDGESTEER_ADMIN_TOKEN. */
+  adminToken?: string;
+  /** Watch the policy file; default true when `policyFile` is given. */
+  watch?: boolean;
+  longPollMs?: number;
+  maxBodyBytes?: number;
+  heartbeatMs?: number;
+  signatureWindowMs?: number;
+  /** Minimum time between state writes; default 250 ms. */
+  persistDebounceMs?: number;
+}
+
+/** A running controller. */
+export interface RunningController {
+  /** Base URL, e.g. http://127.0.0.1:8080 */
+  url: string;
+  host: string;
+  port: number;
+  controller: Controller;
+  http: ControllerApp;
+  /** Re-reads the policy file now (same as POST /v1/reload). */
+  reload(): ReturnType<PolicyWatcher['reload']>;
+  /** Stops serving, flushes state. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Starts a controller (see module doc). Throws ControlError on bad policy, keys or listen address. */
+export async function startController(opts: StartControllerOptions): Promise<RunningController> {
+  const log = opts.logger ?? createControllerLogger();
+  const listen = typeof opts.listen === 'object' ? opts.listen : parseListen(opts.listen ?? DEFAULT_LISTEN);
+  const keys = opts.keys ?? loadProbeKeys({ keyFile: opts.keyFile });
+  const policyFile = opts.policyFile ? resolve(opts.policyFile) : undefined;
+
+  let policy: Policy;
+  let policyText: string | undefined;
+  if (policyFile) {
+    policyText = await readFile(policyFile, 'utf8').catch((err: Error) => {
+      throw new ControlError('E_POLICY_INVALID', `cannot read policy file ${policyFile}: ${err.message}`, { cause: err });
+    });
+    const loaded = await loadPolicyFile(policyFile);
+    if (!loaded.ok) {
+      const lines = loaded.problems.map(formatProblem);
+      for (const l of lines) log.error({ event: 'policy_invalid', policyFile, problem: l }, l);
+      throw new ControlError('E_POLICY_INVALID', `policy ${policyFile} has ${lines.length} problem(s):\n  ${lines.join('\n  ')}`);
+    }
+    for (const p of loaded.problems) log.warn({ event: 'policy_warning', policyFile, problem: formatProblem(p) }, formatProblem(p));
+    policy = loaded.policy;
+  } else if (opts.policy) {
+    policy = opts.policy;
+  } else {
+    throw new ControlError('E_POLICY_INVALID', 'no policy: pass --policy FILE');
+  }
+
+  const metrics = createControllerMetrics(opts.registry ?? processRegistry());
+  const store = opts.stateDir === false ? undefined : new StateStore({ dir: resolve(opts.stateDir ?? DEFAULT_STATE_DIR), logger: log, metrics, ...(opts.persistDebounceMs === undefined ? {} : { debounceMs: opts.persistDebounceMs }) });
+  const restore = await store?.load();
+
+  const controller = new Controller({
+    policy,
+    ...(policyFile ? { policyFile } : {}),
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    logger: log,
+    metrics,
+    ...(restore ? { restore } : {}),
+  });
+  store?.attach(controller);
+
+  const watcher = policyFile ? new PolicyWatcher({ controller, file: policyFile, ...(policyText !== undefined ? { initialText: policyText } : {}) }) : undefined;
+
+  const shutdown = new AbortController();
+  const http = createControllerApp({
+    controller,
+    keys,
+    adminToken: opts.adminToken ?? process.env['EDGESTEER_ADMIN_TOKEN'],
+    reload: watcher ? () => watcher.reload(true) : undefined,
+    shutdown: shutdown.signal,
+    ...(opts.longPollMs === undefined ? {} : { longPollMs: opts.longPollMs }),
+    ...(opts.maxBodyBytes === undefined ? {} : { maxBodyBytes: opts.maxBodyBytes }),
+    ...(opts.heartbeatMs === undefined ? {} : { heartbeatMs: opts.heartbeatMs }),
+    ...(opts.signatureWindowMs === undefined ? {} : { signatureWindowMs: opts.signatureWindowMs }),
+  });
+
+  const server = createAdaptorServer({ fetch: http.app.fetch });
+  await new Promise<void>((ok, fail) => {
+    const onError = (err: Error) => fail(new ControlError('E_LISTEN_INVALID', `cannot listen on ${listen.host}:${listen.port}: ${err.message}`, { cause: err }));
+    server.once('error', onError);
+    server.listen(listen.port, listen.host, () => {
+      server.off('error', onError);
+      ok();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const hostForUrl = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `http://${hostForUrl}:${addr.port}`;
+
+  // Only now that the port is ours: a failed start must leave no watcher or timer behind.
+  if (watcher && opts.watch !== false) watcher.start();
+  const tickMs = opts.tickMs ?? DEFAULT_TICK_MS;
+  const ticker = setInterval(() => {
+    try {
+      controller.tick();
+    } catch (err) {
+      log.error({ event: 'tick_failed', err: (err as Error).message, stack: (err as Error).stack }, 'decision tick failed');
+    }
+  }, tickMs);
+
+  log.info(
+    { event: 'controller_listening', url, policyFile, stateFile: store?.file, tickMs, probes: [...keys.keys()].sort(), version: controller.table.version, hash: controller.table.hash },
+    `controller listening on ${url}`,
+  );
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      clearInterval(ticker);
+      watcher?.stop();
+      shutdown.abort();
+      http.close();
+      // Streams were just ended: give them a moment to flush their last chunk, then cut whatever is left.
+      const s = server as unknown as { closeIdleConnections(): void; closeAllConnections(): void };
+      await new Promise<void>((ok) => {
+        // Connections turn idle as their streams finish; close each as soon as it does.
+        const idle = setInterval(() => s.closeIdleConnections(), 20);
+        const force = setTimeout(() => s.closeAllConnections(), 1000);
+        server.close(() => {
+          clearInterval(idle);
+          clearTimeout(force);
+          ok();
+        });
+        s.closeIdleConnections();
+      });
+      await store?.close();
+      log.info({ event: 'controller_stopped', version: controller.table.version, hash: controller.table.hash }, 'controller stopped');
+    })());
+
+  return {
+    url,
+    host: addr.address,
+    port: addr.port,
+    controller,
+    http,
+    reload: () => (watcher ? watcher.reload(true) : Promise.resolve({ result: 'unchanged' as const })),
+    close,
+  };
+}

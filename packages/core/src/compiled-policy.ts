@@ -1,0 +1,126 @@
+/**
+ * A policy prepared for decision cycles: integer indexes, precomputed state
+ * keys, the policy hash, and memory of the previous cycle's routes so an
+ * unchanged route costs a comparison instead of allocations and hashing.
+ *
+ * Compiled policies are memoised on the policy's plain `JSON.stringify`
+ * text, not on object identity: a policy edited in place produces different
+ * text and gets a fresh compilation, so the memo can never serve derived
+ * data of another policy. Compilation works on a private copy, so later
+ * edits to the caller's object cannot leak into the memo either. Stringifying costs a fraction of a millisecond
+ * even for a large fleet; recompiling costs a few.
+ */
+import type { Policy } from '@edgesteer/policy/neutral';
+import type { RouteEntry, RouteMode, ServiceRoutes } from './types.js';
+import { indexPolicy, type PolicyIndex } from './policy-index.js';
+import { bestKey, linkKey } from './state.js';
+import { canonicalJson } from './canonical-json.js';
+import { sha256Hex } from './sha256.js';
+
+/** Memory of one (service, region) route from an earlier cycle. Its arrays are frozen and shared between tables. */
+export interface RouteMemo {
+  mode: RouteMode;
+  /** Edge indexes of `ranked` (mode 'ranked') or of `answer` (mode 'fallback'). */
+  edges: readonly number[];
+  answer: readonly string[];
+  ranked: readonly string[];
+  /** Canonical JSON of { answer, mode, ranked }. */
+  json: string;
+  /** The last entry built from this memo (reused while rttMs is unchanged), and its rttMs (NaN = none). */
+  entry: RouteEntry;
+  entryRtt: number;
+}
+
+/** Memory of one service's routes and digest. */
+export interface ServiceMemo {
+  /** Route memos the digest was computed from (by identity). */
+  routes: Array<RouteMemo | undefined>;
+  digest: string;
+  /** The last ServiceRoutes object built (reused while every entry is), and its entries by region index. */
+  built: ServiceRoutes | undefined;
+  builtEntries: RouteEntry[];
+}
+
+/** A compiled policy (see module comment). */
+export interface CompiledPolicy {
+  idx: PolicyIndex;
+  /** SHA-256 hex of the policy's canonical JSON. */
+  policyHash: string;
+  /** linkKeys[r * E + e] = `${region}|${edge}`. */
+  linkKeys: string[];
+  /** bestKeys[s * R + r] = `${service}|${region}`. */
+  bestKeys: string[];
+  /** routeMemo[s * R + r]: previous route of service s for region r. */
+  routeMemo: Array<RouteMemo | undefined>;
+  serviceMemo: Array<ServiceMemo | undefined>;
+  /**
+   * baseMemo[s * R + r]: ranking before hysteresis, from the last decide()
+   * (see context.ts BaseValidity). Plain arrays: allocating thousands of
+   * small typed arrays per cycle costs more than it saves.
+   */
+  baseMemo: Array<number[] | undefined>;
+  /** Eligible edges and per-region eligible latency orders of the last decide(). */
+  lastEligible: Uint8Array | undefined;
+  lastOrders: Array<Int32Array | undefined>;
+  /** The last hysteresis memory object decide() returned, with its size (saves counting it). */
+  lastBest: { best: Record<string, string>; size: number } | undefined;
+}
+
+const MEMO_SLOTS = 4;
+const memo: Array<{ plain: string; compiled: CompiledPolicy }> = [];
+
+/** Returns the compiled form of `policy`, from the memo when its content was seen recently. */
+export function compilePolicy(policy: Policy): CompiledPolicy {
+  const plain = JSON.stringify(policy);
+  for (let i = 0; i < memo.length; i++) {
+    const m = memo[i]!;
+    if (m.plain === plain) {
+      if (i > 0) {
+        memo.splice(i, 1);
+        memo.unshift(m);
+      }
+      return m.compiled;
+    }
+  }
+  // Compile from a private copy: the caller may edit its object later, and
+  // a memo hit for another, equal policy must not see those edits.
+  const compiled = compileFresh(JSON.parse(plain) as Policy);
+  memo.unshift({ plain, compiled });
+  if (memo.length > MEMO_SLOTS) memo.pop();
+  return compiled;
+}
+
+function compileFresh(policy: Policy): CompiledPolicy {
+  const idx = indexPolicy(policy);
+  const R = idx.regions.length;
+  const E = idx.edges.length;
+  const linkKeys: string[] = new Array<string>(R * E);
+  for (let r = 0; r < R; r++) for (let e = 0; e < E; e++) linkKeys[r * E + e] = linkKey(idx.regions[r]!.id, idx.edges[e]!.id);
+  const bestKeys: string[] = new Array<string>(idx.services.length * R);
+  idx.services.forEach((s, i) => {
+    for (let r = 0; r < R; r++) bestKeys[i * R + r] = bestKey(s.service.id, idx.regions[r]!.id);
+  });
+  return {
+    idx,
+    policyHash: sha256Hex(canonicalJson(policy)),
+    linkKeys,
+    bestKeys,
+    routeMemo: new Array<RouteMemo | undefined>(idx.services.length * R),
+    serviceMemo: new Array<ServiceMemo | undefined>(idx.services.length),
+    lastBest: undefined,
+    baseMemo: new Array<number[] | undefined>(idx.services.length * R),
+    lastEligible: undefined,
+    lastOrders: new Array<Int32Array | undefined>(R),
+  };
+}
+
+/** Forgets the compiled form of `policy`, or of every policy (tests compare memoised and fresh cycles with it). */
+export function clearCompiledPolicies(policy?: Policy): void {
+  if (!policy) {
+    memo.length = 0;
+    return;
+  }
+  const plain = JSON.stringify(policy);
+  const i = memo.findIndex((m) => m.plain === plain);
+  if (i >= 0) memo.splice(i, 1);
+}

@@ -1,0 +1,26 @@
+/** Messages between the primary and its DNS worker processes (over the cluster IPC channel). */
+import type { RoutingTable } from '@edgesteer/core';
+import type { Policy } from '@edgesteer/policy';
+import type { DnsMetricsSnapshot } from './metrics.js';
+
+/** Worker settings, passed in the EDGESTEER_DNS_WORKER environment variable as JSON. */
+export interface WorkerConfig {
+  index: number;
+  host: string;
+  port: number;
+  maxUdp: number;
+  tcpIdleMs: number;
+  maxTcpConnections: number;
+  logLevel: string;
+}
+
+export const WORKER_ENV = 'EDGESTEER_DNS_WORKER';
+
+export type ToWorker =
+  | { type: 'state'; policy: Policy; table: RoutingTable }
+  | { type: 'close' };
+
+export type FromWorker =
+  | { type: 'listening'; index: number }
+  | { type: 'metrics'; index: number; counts: Omit<DnsMetricsSnapshot, 'table' | 'processes'> }
+  | { type: 'error'; index: number; code: string; message: string };

@@ -1,0 +1,60 @@
+/**
+ * The per-process answering engine: the current answer plane (swapped
+ * atomically as one reference), the counters, and the one call both
+ * listeners make per query.
+ */
+import type { AnswerInfo, AnswerOptions, AnswerPlane } from '@edgesteer/dns-wire';
+import type { Logger } from 'pino';
+import { DnsCounters } from './metrics.js';
+
+/** Errors are logged at most this often (an error per query would flood the log). */
+const ERROR_LOG_INTERVAL_MS = 10_000;
+
+export class DnsEngine {
+  readonly counters = new DnsCounters();
+  private current: AnswerPlane;
+  private readonly info: AnswerInfo = { rcode: 0, service: undefined, region: undefined, truncated: false };
+  private readonly udpOpts: AnswerOptions;
+  private readonly tcpOpts: AnswerOptions;
+  private lastErrorLogAt = 0;
+  private errorsSinceLog = 0;
+
+  constructor(
+    plane: AnswerPlane,
+    private readonly log: Logger,
+    maxUdp: number,
+  ) {
+    this.current = plane;
+    // Buffer.allocUnsafe takes small buffers from a shared slab: cheaper than a fresh ArrayBuffer per response.
+    this.udpOpts = { transport: 'udp', maxUdp, alloc: Buffer.allocUnsafe, info: this.info };
+    this.tcpOpts = { transport: 'tcp', maxUdp, alloc: Buffer.allocUnsafe, info: this.info };
+  }
+
+  get plane(): AnswerPlane {
+    return this.current;
+  }
+
+  /** Swaps in a new plane. Queries in flight finished on the old one (single thread): no mixed answers. */
+  setPlane(plane: AnswerPlane): void {
+    this.current = plane;
+  }
+
+  /** Answers one message; null = send nothing. Never throws. */
+  answer(msg: Uint8Array, client: string, transport: 'udp' | 'tcp'): Uint8Array | null {
+    try {
+      const out = this.current.answer(msg, client, transport === 'udp' ? this.udpOpts : this.tcpOpts);
+      this.counters.count(this.info, transport);
+      return out;
+    } catch (err) {
+      this.counters.errors++;
+      this.errorsSinceLog++;
+      const now = Date.now();
+      if (now - this.lastErrorLogAt >= ERROR_LOG_INTERVAL_MS) {
+        this.log.error({ err, code: 'E_DNS_ANSWER', errors: this.errorsSinceLog, transport }, 'error while answering a query (packet dropped)');
+        this.lastErrorLogAt = now;
+        this.errorsSinceLog = 0;
+      }
+      return null;
+    }
+  }
+}

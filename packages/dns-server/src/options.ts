@@ -1,0 +1,58 @@
+import type { RoutingTable } from '@edgesteer/core';
+import type { Policy } from '@edgesteer/policy';
+import type { Logger } from 'pino';
+import type { DnsMetricsSnapshot } from './metrics.js';
+import type { TableFollowerOptions } from './table-follower.js';
+
+/** Options of {@link startDnsServer}. */
+export interface DnsServerOptions {
+  /** The policy, in memory (tests, the all-in-one runner). Either this or policyFile. */
+  policy?: Policy;
+  /** Policy file: loaded, validated, and reloaded on change / SIGHUP. */
+  policyFile?: string;
+  /** Listen address (default 127.0.0.1). */
+  host?: string;
+  /** Port for UDP and TCP (default 5353; 0 = a free port). */
+  port?: number;
+  /** Controller base URL to follow the routing table from; without it the table is computed locally (assume-up). */
+  controller?: string;
+  /** Processes answering on the same port (SO_REUSEPORT); default 1 = in this process. */
+  workers?: number;
+  /** Initial routing table (default: assume-up from the policy). */
+  table?: RoutingTable;
+  /** EDNS UDP payload size advertised and the largest UDP response sent (default 1232). */
+  maxUdp?: number;
+  /** TCP idle timeout (default 10 s). */
+  tcpIdleMs?: number;
+  /** Open TCP connections per process (default 1000). */
+  maxTcpConnections?: number;
+  /** Reload when the policy file changes (default true with policyFile). */
+  watch?: boolean;
+  /** Reload the policy file on SIGHUP (default false; the CLI sets it). */
+  handleSigHup?: boolean;
+  /** Controller polling knobs. */
+  follower?: Partial<Omit<TableFollowerOptions, 'controller' | 'onTable' | 'log'>>;
+  /** pino logger (default: JSON to stdout, level info). */
+  logger?: Logger;
+}
+
+/** A running DNS server. */
+export interface DnsServer {
+  /** Bound address and port (UDP and TCP). */
+  address: string;
+  port: number;
+  /** Processes answering. */
+  workers: number;
+  /** Stops listening (and the worker processes). */
+  close(): Promise<void>;
+  /** Serves this routing table from now on (atomic swap). */
+  setTable(table: RoutingTable): void;
+  /** Serves this policy from now on; false when answers cannot be built from it. */
+  setPolicy(policy: Policy): boolean;
+  /** Reloads the policy file; false (problems logged) when invalid. */
+  reload(): Promise<boolean>;
+  /** Counters and table state. In worker mode the counters lag by up to a second. */
+  metrics(): DnsMetricsSnapshot;
+  /** The table being served. */
+  readonly table: RoutingTable;
+}

@@ -1,0 +1,132 @@
+/**
+ * startDnsServer: the authoritative server in this process (UDP + TCP on one
+ * port), or a cluster of worker processes on one port when workers > 1.
+ */
+import type { Socket } from 'node:dgram';
+import type { Logger } from 'pino';
+import { startCluster } from './cluster.js';
+import { DnsEngine } from './engine.js';
+import { defaultLogger } from './logger.js';
+import type { DnsCounters, DnsMetricsSnapshot } from './metrics.js';
+import type { DnsServer, DnsServerOptions } from './options.js';
+import { StateKeeper } from './state-keeper.js';
+import { listenTcp, type TcpListener } from './tcp-listener.js';
+import { listenUdp } from './udp-listener.js';
+
+export const DEFAULTS = { host: '127.0.0.1', port: 5353, maxUdp: 1232, tcpIdleMs: 10_000, maxTcpConnections: 1000 } as const;
+
+/** Table part of a metrics snapshot. */
+export function tableMetrics(keeper: StateKeeper, now = Date.now()): DnsMetricsSnapshot['table'] {
+  const f = keeper.followerState;
+  const t = keeper.table;
+  const out: DnsMetricsSnapshot['table'] = {
+    version: t.version,
+    hash: t.hash,
+    generatedAt: t.generatedAt,
+    ageMs: now - t.generatedAt,
+    source: keeper.source,
+    stale: f?.stale ?? false,
+  };
+  if (f) out.lastSyncAt = f.lastSyncAt;
+  return out;
+}
+
+function isAddrInUse(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
+}
+
+/**
+ * Binds UDP then TCP on the same port. With port 0 the kernel picks the UDP
+ * port and TCP may find it taken: then both are retried on a new port.
+ */
+export async function bindBoth<U extends { close(): void; address(): unknown }, T>(
+  port: number,
+  udp: (port: number) => Promise<U>,
+  tcp: (port: number) => Promise<T>,
+): Promise<{ udp: U; tcp: T; port: number }> {
+  for (let attempt = 0; ; attempt++) {
+    const u = await udp(port);
+    const bound = (u.address() as { port: number }).port;
+    try {
+      const t = await tcp(bound);
+      return { udp: u, tcp: t, port: bound };
+    } catch (err) {
+      u.close();
+      if (port !== 0 || !isAddrInUse(err) || attempt >= 10) throw err;
+    }
+  }
+}
+
+/** Starts the authoritative DNS server. Rejects with DnsServerError (E_POLICY_INVALID, ...) or a bind error. */
+export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer> {
+  const log: Logger = opts.logger ?? defaultLogger();
+  const host = opts.host ?? DEFAULTS.host;
+  const maxUdp = opts.maxUdp ?? DEFAULTS.maxUdp;
+  const workers = Math.max(1, Math.floor(opts.workers ?? 1));
+  let engine: DnsEngine | undefined;
+  let broadcast: ((policy: unknown, table: unknown) => void) | undefined;
+  const keeper = await StateKeeper.create({
+    ...opts,
+    maxUdp,
+    log,
+    onPlane: (plane, policy, table) => {
+      engine?.setPlane(plane);
+      broadcast?.(policy, table);
+    },
+  });
+
+  if (workers > 1) {
+    const cluster = await startCluster({ ...opts, host, maxUdp, workers, log, keeper });
+    broadcast = cluster.broadcast;
+    keeper.start();
+    log.info({ listen: `${host}:${cluster.port}`, host, port: cluster.port, workers, tableVersion: keeper.table.version, source: keeper.source }, 'dns server ready');
+    return {
+      address: host,
+      port: cluster.port,
+      workers,
+      get table() {
+        return keeper.table;
+      },
+      setTable: (t) => void keeper.setTable(t),
+      setPolicy: (p) => keeper.setPolicy(p),
+      reload: () => keeper.reload('api'),
+      metrics: () => ({ ...cluster.counts(), table: tableMetrics(keeper), processes: workers }),
+      close: async () => {
+        keeper.stop();
+        await cluster.close();
+        log.info({ listen: `${host}:${cluster.port}` }, 'dns server stopped');
+      },
+    };
+  }
+
+  const eng = new DnsEngine(keeper.plane, log, maxUdp);
+  engine = eng;
+  const idleMs = opts.tcpIdleMs ?? DEFAULTS.tcpIdleMs;
+  const maxConnections = opts.maxTcpConnections ?? DEFAULTS.maxTcpConnections;
+  const bound = await bindBoth<Socket, TcpListener>(
+    opts.port ?? DEFAULTS.port,
+    (port) => listenUdp(eng, log, { host, port }),
+    (port) => listenTcp(eng, log, { host, port, idleMs, maxConnections }),
+  );
+  keeper.start();
+  log.info({ listen: `${host}:${bound.port}`, host, port: bound.port, workers: 1, tableVersion: keeper.table.version, source: keeper.source }, 'dns server ready');
+  const counters: DnsCounters = eng.counters;
+  return {
+    address: host,
+    port: bound.port,
+    workers: 1,
+    get table() {
+      return keeper.table;
+    },
+    setTable: (t) => void keeper.setTable(t),
+    setPolicy: (p) => keeper.setPolicy(p),
+    reload: () => keeper.reload('api'),
+    metrics: () => ({ ...counters.counts(), table: tableMetrics(keeper), processes: 1 }),
+    close: async () => {
+      keeper.stop();
+      await new Promise<void>((resolve) => bound.udp.close(() => resolve()));
+      await bound.tcp.close();
+      log.info({ listen: `${host}:${bound.port}` }, 'dns server stopped');
+    },
+  };
+}

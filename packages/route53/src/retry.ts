@@ -1,0 +1,86 @@
+/**
+ * Retries with jittered exponential backoff for the errors AWS says to
+ * retry: Throttling, PriorRequestNotComplete (Route53 still busy with this
+ * zone's previous change), 5xx and dropped connections. The SDK's own retry
+ * is switched off so the attempts counted here are the attempts made.
+ */
+import { Route53Error } from './errors.js';
+import { realSleep, type Sleep } from './pacing.js';
+
+/** Backoff settings. */
+export interface RetryOptions {
+  /** Attempts in total, first one included. Default 10. */
+  maxAttempts?: number;
+  /** First backoff ceiling, ms. Default 200. */
+  baseMs?: number;
+  /** Largest backoff, ms. Default 20,000. */
+  capMs?: number;
+  sleep?: Sleep;
+  random?: () => number;
+  /** Called before each backoff sleep. */
+  onRetry?: (info: { attempt: number; delayMs: number; code: string }) => void;
+}
+
+const RETRYABLE_CODES = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'PriorRequestNotComplete',
+  'ServiceUnavailable',
+  'InternalFailure',
+  'InternalError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
+
+/** The AWS error code of an SDK error (name, Code, or the network errno). */
+export function errorCode(err: unknown): string {
+  const e = err as { name?: string; Code?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.Code ?? (e?.name && e.name !== 'Error' ? e.name : undefined) ?? e?.code ?? 'Unknown';
+}
+
+/** HTTP status of an SDK error, if it got that far. */
+export function httpStatus(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+/** True for errors worth another attempt. */
+export function isRetryable(err: unknown): boolean {
+  const code = errorCode(err);
+  if (RETRYABLE_CODES.has(code) || NETWORK_CODES.has(code)) return true;
+  const status = httpStatus(err);
+  if (status !== undefined && status >= 500) return true;
+  const cause = (err as { cause?: { code?: string } })?.cause?.code;
+  return cause !== undefined && NETWORK_CODES.has(cause);
+}
+
+/** Full-jitter backoff: uniform in [0, min(cap, base·2^attempt)). */
+export function backoffMs(attempt: number, baseMs: number, capMs: number, random: () => number): number {
+  return Math.floor(random() * Math.min(capMs, baseMs * 2 ** attempt));
+}
+
+/** Runs `fn` until it succeeds, fails with a non-retryable error, or attempts run out. */
+export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions = {}, signal?: AbortSignal): Promise<T> {
+  const max = opts.maxAttempts ?? 10;
+  const base = opts.baseMs ?? 200;
+  const cap = opts.capMs ?? 20_000;
+  const sleep = opts.sleep ?? realSleep;
+  const random = opts.random ?? Math.random;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (err) {
+      if (!isRetryable(err)) throw err;
+      const code = errorCode(err);
+      if (attempt >= max) {
+        throw new Route53Error('E_R53_RETRIES_EXHAUSTED', `gave up after ${attempt} attempts, last error ${code}: ${(err as Error).message}; the next run resumes where this one stopped`, { code });
+      }
+      const delayMs = backoffMs(attempt - 1, base, cap, random);
+      opts.onRetry?.({ attempt, delayMs, code });
+      await sleep(delayMs, signal);
+    }
+  }
+}

@@ -1,0 +1,359 @@
+/**
+ * The Route53 reconciler against the Route53 test endpoint, through the real
+ * AWS SDK over HTTP: layout, idempotence, failover moves, renames,
+ * ownership, checksums, safety threshold, health check replacement.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
+import { reconcileOnce, renderPlan, checksumOf, type ReconcileOptions, type ReconcileResult } from '@edgesteer/route53';
+import type { Policy } from '@edgesteer/policy';
+import type { RoutingTable } from '@edgesteer/core';
+import { startRoute53Endpoint, type Route53Endpoint, type StoredRecord } from './support/route53-endpoint.js';
+import { FAST, makePolicy, tableFor, testRoute53Client } from './support/route53/fixtures.js';
+
+const ZONE = 'ZTESTZONE1';
+const WRITE_OPS = ['ChangeResourceRecordSets', 'CreateHealthCheck', 'UpdateHealthCheck', 'DeleteHealthCheck', 'ChangeTagsForResource'];
+
+let ep: Route53Endpoint;
+beforeEach(async () => {
+  ep = await startRoute53Endpoint();
+  ep.createZone('example.com', ZONE);
+});
+afterEach(async () => {
+  await ep.close();
+});
+
+function run(policy: Policy, table: RoutingTable, extra: Partial<ReconcileOptions> = {}): Promise<ReconcileResult> {
+  return reconcileOnce({ policy, table, route53Client: testRoute53Client(ep.url), apply: true, ...FAST, ...extra });
+}
+const writes = (): number => WRITE_OPS.reduce((n, op) => n + ep.callCount(op), 0);
+const find = (name: string, type: string, setId?: string): StoredRecord | undefined =>
+  ep.records(ZONE).find((r) => r.Name === name && r.Type === type && r.SetIdentifier === setId);
+const hcIdOf = (edge: string): string => {
+  const h = ep.healthChecks().find((x) => x.tags.get('edgesteer:edge') === edge);
+  if (!h) throw new Error(`no health check for ${edge}`);
+  return h.Id;
+};
+
+describe('first apply', () => {
+  it('creates the full layout: latency records → failover sets → edges, health checks, markers', async () => {
+    const policy = makePolicy();
+    const r = await run(policy, tableFor(policy));
+    expect(r.applied?.failedChanges).toEqual([]);
+
+    // One health check per edge, tagged, native HTTP on the edge address.
+    const hcs = ep.healthChecks();
+    expect(hcs).toHaveLength(3);
+    for (const h of hcs) {
+      expect(h.tags.get('edgesteer:owner')).toBe('acme');
+      expect(h.HealthCheckConfig.Type).toBe('HTTP');
+      const edge = policy.edges.find((e) => e.id === h.tags.get('edgesteer:edge'))!;
+      expect(h.HealthCheckConfig.IPAddress).toBe(edge.ipv4[0]);
+      expect(h.CallerReference.startsWith('es-')).toBe(true);
+    }
+
+    const expectRegion = (region: string, aws: string, primary: string, secondary: string): void => {
+      const setName = `${region}.cdn._edgesteer.example.com.`;
+      expect(find('cdn.example.com.', 'A', `cdn-${region}`)).toEqual({
+        Name: 'cdn.example.com.',
+        Type: 'A',
+        SetIdentifier: `cdn-${region}`,
+        Region: aws,
+        AliasTarget: { HostedZoneId: ZONE, DNSName: setName, EvaluateTargetHealth: true },
+      });
+      const edgeIp = (id: string) => policy.edges.find((e) => e.id === id)!.ipv4[0];
+      expect(find(setName, 'A', `cdn-${region}-primary`)).toMatchObject({ Failover: 'PRIMARY', TTL: 30, ResourceRecords: [edgeIp(primary)], HealthCheckId: hcIdOf(primary) });
+      expect(find(setName, 'A', `cdn-${region}-secondary`)).toMatchObject({ Failover: 'SECONDARY', ResourceRecords: [edgeIp(secondary)], HealthCheckId: hcIdOf(secondary) });
+      // Markers: same SetIdentifier and routing, owner in the value.
+      expect(find(`_es-a.${setName}`, 'TXT', `cdn-${region}-primary`)).toMatchObject({ Failover: 'PRIMARY', ResourceRecords: ['"heritage=edgesteer,owner=acme,service=cdn"'] });
+      expect(find('_es-a.cdn.example.com.', 'TXT', `cdn-${region}`)).toMatchObject({ Region: aws });
+    };
+    expectRegion('eu', 'eu-west-1', 'eu-1', 'us-1');
+    expectRegion('us', 'us-east-1', 'us-1', 'eu-1');
+    expectRegion('ap', 'ap-southeast-1', 'ap-1', 'eu-1');
+
+    // 9 records + 9 markers + SOA + NS; everything in one request (minimum).
+    expect(ep.records(ZONE)).toHaveLength(20);
+    expect(ep.callCount('ChangeResourceRecordSets')).toBe(1);
+
+    // What Route53 would answer from each region.
+    expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1')?.values).toEqual(['127.0.1.1']);
+    expect(ep.evaluate('cdn.example.com', 'A', 'us-east-2')?.values).toEqual(['127.0.2.1']);
+    expect(ep.evaluate('cdn.example.com', 'A', 'ap-southeast-1')?.values).toEqual(['127.0.3.1']);
+    // Route53's own failover: eu-1's check failing moves eu clients to SECONDARY.
+    expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1', { 'eu-1': false })?.values).toEqual(['127.0.2.1']);
+  });
+
+  it('second plan is empty and a second apply makes zero write calls', async () => {
+    const policy = makePolicy();
+    await run(policy, tableFor(policy));
+    ep.resetCalls();
+    const again = await run(policy, tableFor(policy));
+    expect(again.plan.empty).toBe(true);
+    expect(again.writes).toBe(0);
+    expect(writes()).toBe(0);
+    expect(renderPlan(again.plan)).toContain('No changes.');
+  });
+});
+
+describe('routing changes', () => {
+  it('an edge going down moves PRIMARY and SECONDARY in one batch', async () => {
+    const policy = makePolicy();
+    await run(policy, tableFor(policy));
+    ep.resetCalls();
+    const r = await run(policy, tableFor(policy, ['eu-1'], 2));
+    const crrs = ep.calls.filter((c) => c.op === 'ChangeResourceRecordSets');
+    expect(crrs).toHaveLength(1);
+    expect(crrs[0]!.status).toBe(200);
+    // eu: PRIMARY eu-1→us-1, SECONDARY us-1→ap-1; us and ap: SECONDARY eu-1→ap-1 / us-1.
+    const eu = r.plan.zones[0]!.units.find((u) => u.id === 'cdn/eu/A')!;
+    expect(eu.changes.filter((c) => !c.marker).map((c) => [c.action, c.record.setIdentifier, c.changed])).toEqual([
+      ['UPSERT', 'cdn-eu-primary', ['values', 'healthCheckId']],
+      ['UPSERT', 'cdn-eu-secondary', ['values', 'healthCheckId']],
+    ]);
+    expect(find('eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-primary')?.ResourceRecords).toEqual(['127.0.2.1']);
+    expect(find('eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-secondary')?.ResourceRecords).toEqual(['127.0.3.1']);
+    expect(find('us.cdn._edgesteer.example.com.', 'A', 'cdn-us-secondary')?.ResourceRecords).toEqual(['127.0.3.1']);
+    expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1')?.values).toEqual(['127.0.2.1']);
+    // Health checks are per edge and stay: the down edge keeps its check.
+    expect(ep.callCount('CreateHealthCheck') + ep.callCount('DeleteHealthCheck')).toBe(0);
+  });
+
+  it('a single healthy edge leaves PRIMARY only; nothing healthy falls back to the fallback answer', async () => {
+    const policy = makePolicy();
+    await run(policy, tableFor(policy));
+    await run(policy, tableFor(policy, ['eu-1', 'us-1'], 2));
+    expect(find('eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-primary')?.ResourceRecords).toEqual(['127.0.3.1']);
+    expect(find('eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-secondary')).toBeUndefined();
+    expect(find('_es-a.eu.cdn._edgesteer.example.com.', 'TXT', 'cdn-eu-secondary')).toBeUndefined();
+    await run(policy, tableFor(policy, ['eu-1', 'us-1', 'ap-1'], 3));
+    // Fallback answer = first service edge (answers: 1).
+    expect(find('eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-primary')?.ResourceRecords).toEqual(['127.0.1.1']);
+    expect(find('cdn.example.com.', 'A', 'cdn-ap')).toBeDefined();
+  });
+});
+
+describe('ownership', () => {
+  it('a renamed service deletes only owned records; foreign records at the same names stay', async () => {
+    const r53 = testRoute53Client(ep.url);
+    const foreign = [
+      { Name: 'cdn.example.com', Type: 'TXT' as const, TTL: 60, ResourceRecords: [{ Value: '"site-verification=abc"' }] },
+      { Name: 'cdn.example.com', Type: 'A' as const, SetIdentifier: 'manual-sa', Region: 'sa-east-1' as const, TTL: 60, ResourceRecords: [{ Value: '127.0.9.9' }] },
+      { Name: 'x.cdn._edgesteer.example.com', Type: 'A' as const, TTL: 60, ResourceRecords: [{ Value: '127.0.9.8' }] },
+      { Name: 'www.example.com', Type: 'A' as const, TTL: 60, ResourceRecords: [{ Value: '127.0.9.7' }] },
+    ];
+    await r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: ZONE, ChangeBatch: { Changes: foreign.map((f) => ({ Action: 'CREATE', ResourceRecordSet: f })) } }));
+    const foreignNow = (): StoredRecord[] => ep.records(ZONE).filter((r) => foreign.some((f) => `${f.Name}.` === r.Name && f.Type === r.Type && f.SetIdentifier === r.SetIdentifier));
+    const before = foreignNow();
+    expect(before).toHaveLength(4);
+
+    const policy = makePolicy();
+    const first = await run(policy, tableFor(policy));
+    expect(first.plan.conflicts).toEqual([]);
+    expect(foreignNow()).toEqual(before);
+
+    const renamed = makePolicy({ services: [{ id: 'edge', name: 'edge.example.com', edges: ['eu-1', 'us-1', 'ap-1'] }] });
+    const r = await run(renamed, tableFor(renamed), { force: true });
+    expect(r.plan.summary.records).toEqual({ create: 9, update: 0, delete: 9 });
+    expect(foreignNow()).toEqual(before);
+    const names = new Set(ep.records(ZONE).map((x) => x.Name));
+    expect(names.has('eu.cdn._edgesteer.example.com.')).toBe(false);
+    expect(names.has('_es-a.cdn.example.com.')).toBe(false);
+    expect(names.has('eu.edge._edgesteer.example.com.')).toBe(true);
+    // cdn.example.com now holds only the foreign records.
+    expect(ep.records(ZONE).filter((x) => x.Name === 'cdn.example.com.').map((x) => x.SetIdentifier ?? x.Type)).toEqual(['manual-sa', 'TXT']);
+    // Health checks are per edge, so they are kept and reused.
+    expect(ep.healthChecks()).toHaveLength(3);
+    expect((await run(renamed, tableFor(renamed))).plan.empty).toBe(true);
+  });
+
+  it('a record at our key without a marker is a conflict until --take-ownership', async () => {
+    const r53 = testRoute53Client(ep.url);
+    await r53.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: ZONE,
+        ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: 'cdn.example.com', Type: 'A', SetIdentifier: 'cdn-eu', Region: 'eu-west-1', TTL: 60, ResourceRecords: [{ Value: '127.0.9.9' }] } }] },
+      }),
+    );
+    const policy = makePolicy();
+    const r = await run(policy, tableFor(policy));
+    expect(r.plan.conflicts).toEqual([
+      { zone: 'example.com.', name: 'cdn.example.com.', type: 'A', setIdentifier: 'cdn-eu', reason: expect.stringContaining('--take-ownership') },
+    ]);
+    expect(find('cdn.example.com.', 'A', 'cdn-eu')?.ResourceRecords).toEqual(['127.0.9.9']);
+    expect(renderPlan((await run(policy, tableFor(policy))).plan)).toMatch(/! cdn\.example\.com\. A cdn-eu: exists without an edgesteer ownership marker/);
+
+    const taken = await run(policy, tableFor(policy), { takeOwnership: true });
+    const change = taken.plan.zones[0]!.units.flatMap((u) => u.changes).find((c) => c.record.setIdentifier === 'cdn-eu' && !c.marker);
+    expect(change).toMatchObject({ action: 'UPSERT', why: 'take-ownership' });
+    expect(find('cdn.example.com.', 'A', 'cdn-eu')?.AliasTarget?.DNSName).toBe('eu.cdn._edgesteer.example.com.');
+    expect(find('_es-a.cdn.example.com.', 'TXT', 'cdn-eu')).toBeDefined();
+    expect((await run(policy, tableFor(policy))).plan.empty).toBe(true);
+  });
+
+  it('a simple record in the way is replaced only with --take-ownership, in the same batch', async () => {
+    ep.putRecord(ZONE, { Name: 'cdn.example.com.', Type: 'A', TTL: 60, ResourceRecords: ['127.0.9.9'] });
+    const policy = makePolicy();
+    const r = await run(policy, tableFor(policy));
+    expect(r.plan.conflicts.map((c) => [c.name, c.type, c.setIdentifier])).toEqual([['cdn.example.com.', 'A', undefined]]);
+    expect(find('cdn.example.com.', 'A', 'cdn-eu')).toBeUndefined();
+    // The failover sets were still written; only the records at the blocked name wait.
+    expect(find('eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-primary')).toBeDefined();
+
+    ep.resetCalls();
+    const taken = await run(policy, tableFor(policy), { takeOwnership: true });
+    expect(taken.applied?.failedChanges).toEqual([]);
+    expect(ep.callCount('ChangeResourceRecordSets')).toBe(1);
+    expect(find('cdn.example.com.', 'A')).toBeUndefined();
+    expect(find('cdn.example.com.', 'A', 'cdn-eu')).toBeDefined();
+  });
+
+  it('records owned by another edgesteer owner are never touched', async () => {
+    const policy = makePolicy();
+    await run(policy, tableFor(policy));
+    const other = makePolicy({ owner: 'globex', services: [{ id: 'cdn', name: 'cdn.example.com', edges: ['eu-1', 'us-1', 'ap-1'] }] });
+    ep.resetCalls();
+    const r = await run(other, tableFor(other, ['eu-1']), { takeOwnership: true });
+    expect(r.plan.conflicts.length).toBeGreaterThanOrEqual(9);
+    expect(r.plan.conflicts.every((c) => c.reason.includes('owner acme'))).toBe(true);
+    expect(ep.callCount('ChangeResourceRecordSets')).toBe(0);
+    // globex created its own health checks; acme's are untouched.
+    expect(ep.healthChecks().filter((h) => h.tags.get('edgesteer:owner') === 'acme')).toHaveLength(3);
+  });
+});
+
+describe('plan review', () => {
+  it('apply --checksum refuses a plan that changed since review, and applies the reviewed one', async () => {
+    const policy = makePolicy();
+    await run(policy, tableFor(policy));
+    const reviewed = await reconcileOnce({ policy, table: tableFor(policy, ['us-1'], 2), route53Client: testRoute53Client(ep.url), ...FAST });
+    expect(reviewed.plan.empty).toBe(false);
+    ep.resetCalls();
+    await expect(run(policy, tableFor(policy, ['ap-1'], 3), { checksum: reviewed.plan.checksum })).rejects.toMatchObject({ code: 'E_R53_CHECKSUM_MISMATCH' });
+    expect(writes()).toBe(0);
+    const ok = await run(policy, tableFor(policy, ['us-1'], 2), { checksum: reviewed.plan.checksum });
+    expect(ok.plan.checksum).toBe(reviewed.plan.checksum);
+    expect(ok.applied?.batches).toBe(1);
+    // The checksum is the hash of the plan body.
+    const { owner, zones, healthChecks, alarms } = reviewed.plan;
+    expect(checksumOf({ owner, zones, healthChecks, alarms })).toBe(reviewed.plan.checksum);
+  });
+
+  it('refuses to update or delete more than 30% of ≥10 owned records without --force', async () => {
+    const edges = [
+      { id: 'eu-1', region: 'eu', ipv4: ['127.0.1.1'], ipv6: ['::1'] },
+      { id: 'us-1', region: 'us', ipv4: ['127.0.2.1'], ipv6: ['::2'] },
+      { id: 'ap-1', region: 'ap', ipv4: ['127.0.3.1'], ipv6: ['::3'] },
+    ];
+    const services = [
+      { id: 'cdn', name: 'cdn.example.com', edges: ['eu-1', 'us-1', 'ap-1'], types: ['A', 'AAAA'] as Array<'A' | 'AAAA'> },
+      { id: 'img', name: 'img.example.com', edges: ['eu-1', 'us-1', 'ap-1'], types: ['A', 'AAAA'] as Array<'A' | 'AAAA'> },
+    ];
+    const policy = makePolicy({ edges, services });
+    const first = await run(policy, tableFor(policy));
+    expect(first.plan.summary.records.create).toBe(36);
+
+    // One edge down touches 16 of 36 owned records (44%)… refused.
+    const planned = await reconcileOnce({ policy, table: tableFor(policy, ['eu-1'], 2), route53Client: testRoute53Client(ep.url), ...FAST });
+    expect(renderPlan(planned.plan)).toContain('! this plan updates or deletes 16 of 36 owned records (44.4%, limit 30%); apply refuses without --force');
+    ep.resetCalls();
+    await expect(run(policy, tableFor(policy, ['eu-1'], 2))).rejects.toMatchObject({ code: 'E_R53_SAFETY_THRESHOLD', message: expect.stringContaining('16 of 36 owned records') });
+    expect(writes()).toBe(0);
+    // …unless forced.
+    const forced = await run(policy, tableFor(policy, ['eu-1'], 2), { force: true });
+    expect(forced.plan.summary.touchedOwned).toBe(16);
+    // Dropping one service of two deletes 18 of 36: refused too; a small change passes.
+    const oneService = makePolicy({ edges, services: [services[0]!] });
+    await expect(run(oneService, tableFor(oneService, ['eu-1'], 3))).rejects.toMatchObject({ code: 'E_R53_SAFETY_THRESHOLD' });
+    const small = await run(policy, tableFor(policy, [], 4), { safety: { maxFraction: 0.5 } });
+    expect(small.plan.summary.touchedOwned).toBe(16);
+  });
+
+  it('renders per zone with + / ~ / - lines and a summary', async () => {
+    const policy = makePolicy();
+    const created = await run(policy, tableFor(policy));
+    const text = renderPlan(created.plan);
+    expect(text).toContain(`Zone example.com. (${ZONE})`);
+    expect(text).toContain('  + cdn.example.com. A latency eu-west-1 [cdn-eu] → alias eu.cdn._edgesteer.example.com. (evaluate target health)');
+    expect(text).toContain('  + eu.cdn._edgesteer.example.com. A failover PRIMARY [cdn-eu-primary] ttl 30 → 127.0.1.1 health check (new, edge eu-1)');
+    expect(text).toContain('  (ownership markers: +9 ~0 -0)');
+    expect(text).toContain('  + eu-1: HTTP 127.0.1.1:80/health every 10s, 3 failures');
+    expect(text).toContain('Plan: 9 to create, 0 to update, 0 to delete (records); health checks: 3 to create, 0 to update, 0 to delete; alarms: 0 to put, 0 to delete.');
+
+    const moved = await reconcileOnce({ policy, table: tableFor(policy, ['eu-1'], 2), route53Client: testRoute53Client(ep.url), ...FAST });
+    const t2 = renderPlan(moved.plan);
+    expect(t2).toContain('  ~ eu.cdn._edgesteer.example.com. A failover PRIMARY [cdn-eu-primary]');
+    expect(t2).toContain('      values: 127.0.1.1 → 127.0.2.1');
+    expect(t2).toMatch(new RegExp(`      healthCheckId: ${hcIdOf('eu-1')} → ${hcIdOf('us-1')}`));
+    expect(t2).toContain('Plan: 0 to create, 4 to update, 0 to delete (records)');
+
+    const gone = makePolicy({ services: [{ id: 'cdn', name: 'cdn.example.com', edges: ['eu-1'] }] });
+    const t3 = renderPlan((await reconcileOnce({ policy: gone, table: tableFor(gone), route53Client: testRoute53Client(ep.url), ...FAST })).plan);
+    expect(t3).toContain('  - eu.cdn._edgesteer.example.com. A failover SECONDARY [cdn-eu-secondary] ttl 30 → 127.0.2.1');
+    expect(t3).toMatch(/  - us-1 \([0-9a-f-]+\)/);
+  });
+});
+
+describe('health checks', () => {
+  it('replaces a check whose immutable fields change: create new, repoint records, delete old', async () => {
+    const policy = makePolicy();
+    await run(policy, tableFor(policy));
+    const oldId = hcIdOf('eu-1');
+    const changed = structuredClone(policy);
+    const eu = changed.edges.find((e) => e.id === 'eu-1')!;
+    eu.check = { ...eu.check, type: 'https', port: 443 };
+    ep.resetCalls();
+    const r = await run(changed, tableFor(changed), { force: true });
+    expect(r.plan.healthChecks).toEqual([expect.objectContaining({ action: 'replace', edge: 'eu-1', id: oldId, changed: ['type', 'port', 'enableSNI'] })]);
+    const newId = hcIdOf('eu-1');
+    expect(newId).not.toBe(oldId);
+    expect(ep.healthChecks().find((h) => h.Id === oldId)).toBeUndefined();
+    expect(ep.healthChecks().find((h) => h.Id === newId)?.HealthCheckConfig).toMatchObject({ Type: 'HTTPS', Port: 443, EnableSNI: true });
+    for (const rec of ep.records(ZONE)) expect(rec.HealthCheckId === undefined || rec.HealthCheckId !== oldId).toBe(true);
+    expect(find('eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-primary')?.HealthCheckId).toBe(newId);
+    // Order: create, tag, repoint, (wait), delete old.
+    const ops = ep.calls.map((c) => c.op).filter((op) => WRITE_OPS.includes(op));
+    expect(ops).toEqual(['CreateHealthCheck', 'ChangeTagsForResource', 'ChangeResourceRecordSets', 'DeleteHealthCheck']);
+    expect((await run(changed, tableFor(changed))).plan.empty).toBe(true);
+  });
+
+  it('updates mutable fields in place with the version read', async () => {
+    const policy = makePolicy();
+    await run(policy, tableFor(policy));
+    const id = hcIdOf('us-1');
+    const changed = structuredClone(policy);
+    const us = changed.edges.find((e) => e.id === 'us-1')!;
+    us.check = { ...us.check, fall: 5, path: '/ready' };
+    ep.resetCalls();
+    const r = await run(changed, tableFor(changed));
+    expect(r.plan.healthChecks).toEqual([expect.objectContaining({ action: 'update', id, version: 1, changed: ['resourcePath', 'failureThreshold'] })]);
+    expect(ep.healthChecks().find((h) => h.Id === id)).toMatchObject({ HealthCheckVersion: 2, HealthCheckConfig: { ResourcePath: '/ready', FailureThreshold: 5 } });
+    expect(ep.callCount('ChangeResourceRecordSets')).toBe(0);
+  });
+});
+
+describe('edges behind an alias target', () => {
+  it('writes alias failover records with the edge check and EvaluateTargetHealth', async () => {
+    const policy = makePolicy({
+      edges: [
+        { id: 'eu-lb', region: 'eu', alias: { dnsName: 'eu-lb-1.elb.amazonaws.com', hostedZoneId: 'Z32O12XQLNTSW2', evaluateTargetHealth: true } },
+        { id: 'us-1', region: 'us', ipv4: ['127.0.2.1'] },
+        { id: 'ap-1', region: 'ap', ipv4: ['127.0.3.1'] },
+      ],
+    });
+    const r = await run(policy, tableFor(policy));
+    expect(r.applied?.failedChanges).toEqual([]);
+    expect(find('eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-primary')).toEqual({
+      Name: 'eu.cdn._edgesteer.example.com.',
+      Type: 'A',
+      SetIdentifier: 'cdn-eu-primary',
+      Failover: 'PRIMARY',
+      AliasTarget: { HostedZoneId: 'Z32O12XQLNTSW2', DNSName: 'eu-lb-1.elb.amazonaws.com.', EvaluateTargetHealth: true },
+      HealthCheckId: hcIdOf('eu-lb'),
+    });
+    // The native check of an alias-only edge targets the alias name.
+    expect(ep.healthChecks().find((h) => h.Id === hcIdOf('eu-lb'))?.HealthCheckConfig.FullyQualifiedDomainName).toBe('eu-lb-1.elb.amazonaws.com');
+    expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1')).toMatchObject({ values: [], aliasTarget: 'eu-lb-1.elb.amazonaws.com.' });
+    expect((await run(policy, tableFor(policy))).plan.empty).toBe(true);
+  });
+});

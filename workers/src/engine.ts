@@ -1,0 +1,270 @@
+/**
+ * The Worker's state machine over a {@link StateStore}: folds verified probe
+ * reports into the decision state, re-runs core's decide() when the table
+ * is older than `refreshMs` (staleness and fail-static depend on time
+ * alone), and hands out the current policy and table to the routes.
+ *
+ * Every write is a compare-and-set: read, compute, write if nobody wrote in
+ * between, else read again and redo. Ranking, verdicts and fallback are
+ * core's; nothing here decides anything.
+ */
+import { decide, ingest, initialState, policyHash, REPORT_AUTH_HTTP_STATUS, ReportSchema, tableForPolicy, TIMESTAMP_HEADER, verifyReport } from '@edgesteer/core';
+import type { Observation, Report, ReportAuthCode, RoutingTable } from '@edgesteer/core';
+import type { Policy } from '@edgesteer/policy/neutral';
+import type { WorkerErrorCode } from './errors.js';
+import type { WorkerLogger } from './log.js';
+import { silentLogger } from './log.js';
+import type { LoadedPolicy, PolicySource } from './policy-source.js';
+import type { ProbeKeys } from './probe-keys.js';
+import { checkReplay } from './replay-memory.js';
+import type { StateStore, WorkerSnapshot } from './state-store.js';
+
+export interface EngineOptions {
+  store: StateStore;
+  policy: PolicySource;
+  /** Injected clock (epoch ms). */
+  clock: () => number;
+  keys: ProbeKeys;
+  /** Accepted |now - signing time| of a report. Default 300 s (the probes' and controller's). */
+  windowMs?: number;
+  /** Re-run decide() when the stored table is older than this. Default 1 s. */
+  refreshMs?: number;
+  /**
+   * Reuse a snapshot read from the store for this long. 0 (default) reads
+   * every time: right for the memory store; on Cloudflare a short cache
+   * saves a Durable Object round trip per DNS query.
+   */
+  cacheMs?: number;
+  /** Compare-and-set attempts before giving up with E_STATE_CONFLICT. Default 8. */
+  maxAttempts?: number;
+  log?: WorkerLogger;
+}
+
+/** What the routes answer from. */
+export interface EngineView {
+  loaded: LoadedPolicy;
+  table: RoutingTable;
+  /** Null until the first report (the table is then core's assume-up table). */
+  snapshot: WorkerSnapshot | null;
+}
+
+/** Why a report was refused: the controller's metric/reason labels. */
+export type RejectReason = 'unsigned' | 'unknown_probe' | 'bad_signature' | 'stale_timestamp' | 'schema' | 'replay' | 'unknown_region' | 'region_mismatch' | 'conflict';
+
+/** One schema problem of a refused report. */
+export interface ReportProblem {
+  path: string;
+  message: string;
+}
+
+/** Outcome of one POST /v1/observations. */
+export type IngestOutcome =
+  | { ok: true; accepted: number; ignored: number; table: { version: number; hash: string } }
+  | { ok: false; status: number; code: WorkerErrorCode; reason: RejectReason; message: string; problems?: ReportProblem[] };
+
+const AUTH_FAILURES: Record<ReportAuthCode, { code: WorkerErrorCode; reason: RejectReason }> = {
+  unsigned: { code: 'E_AUTH_MISSING', reason: 'unsigned' },
+  'unknown-probe': { code: 'E_AUTH_INVALID', reason: 'unknown_probe' },
+  'bad-signature': { code: 'E_AUTH_INVALID', reason: 'bad_signature' },
+  'stale-timestamp': { code: 'E_AUTH_INVALID', reason: 'stale_timestamp' },
+  malformed: { code: 'E_REPORT_SCHEMA', reason: 'schema' },
+  replay: { code: 'E_REPORT_REPLAY', reason: 'replay' },
+};
+
+const SNAPSHOT_FORMAT = 'edgesteer-worker-state/1' as const;
+
+/** See module doc. */
+export class WorkerEngine {
+  private readonly store: StateStore;
+  private readonly policySource: PolicySource;
+  private readonly clock: () => number;
+  private readonly keys: ProbeKeys;
+  private readonly windowMs: number;
+  private readonly refreshMs: number;
+  private readonly cacheMs: number;
+  private readonly maxAttempts: number;
+  private readonly log: WorkerLogger;
+
+  private cached: { snapshot: WorkerSnapshot | null; at: number } | undefined;
+  /** Assume-up table and policy hash per policy object (a policy is immutable once loaded). */
+  private readonly perPolicy = new WeakMap<Policy, { assumeUp: RoutingTable; hash: string }>();
+
+  constructor(opts: EngineOptions) {
+    this.store = opts.store;
+    this.policySource = opts.policy;
+    this.clock = opts.clock;
+    this.keys = opts.keys;
+    this.windowMs = opts.windowMs ?? 300_000;
+    this.refreshMs = opts.refreshMs ?? 1_000;
+    this.cacheMs = opts.cacheMs ?? 0;
+    this.maxAttempts = opts.maxAttempts ?? 8;
+    this.log = opts.log ?? silentLogger();
+  }
+
+  /** Kind of the backing store, for /healthz. */
+  get storeKind(): string {
+    return this.store.kind;
+  }
+
+  /** The policy source's last refresh problem, if any. */
+  policyError(): string | undefined {
+    return this.policySource.lastError();
+  }
+
+  /** The current policy and table, re-deciding first when the table is due. */
+  async view(): Promise<EngineView> {
+    const loaded = await this.policySource.get();
+    const policy = loaded.policy;
+    let snapshot = await this.readSnapshot(false);
+    if (snapshot === null) return { loaded, table: this.assumeUp(policy), snapshot };
+    const now = this.clock();
+    const due = now - snapshot.table.generatedAt >= this.refreshMs || snapshot.table.policyHash !== this.forPolicy(policy).hash;
+    if (due) snapshot = await this.redecide(policy, snapshot);
+    return { loaded, table: snapshot.table, snapshot };
+  }
+
+  /**
+   * Verifies and folds one signed report. Every rejection leaves the stored
+   * state untouched: the write is the last step and happens only on success.
+   */
+  async ingestReport(headers: Headers, body: string): Promise<IngestOutcome> {
+    const { policy } = await this.policySource.get();
+    const now = this.clock();
+    const verified = await verifyReport({ headers, body, now, windowMs: this.windowMs, keys: (id) => this.keys.get(id) });
+    if (!verified.ok) {
+      const f = AUTH_FAILURES[verified.code];
+      const problems = verified.code === 'malformed' ? schemaProblems(body) : undefined;
+      return this.reject({ status: REPORT_AUTH_HTTP_STATUS[verified.code], ...f, message: verified.message, ...(problems ? { problems } : {}) });
+    }
+    const report = verified.report;
+    const problem = checkRegions(policy, report);
+    if (problem) return this.reject({ status: 400, ...problem });
+
+    const known = new Set(policy.edges.map((e) => e.id));
+    const kept = report.observations.filter((o) => known.has(o.edge));
+    const ignored = report.observations.length - kept.length;
+    const signedAt = Number(headers.get(TIMESTAMP_HEADER));
+
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      const current = await this.readSnapshot(true);
+      const replay = checkReplay(current?.replay ?? {}, report.probe, report.seq, signedAt, now, this.windowMs);
+      if (!replay.ok) return this.reject({ status: REPORT_AUTH_HTTP_STATUS.replay, code: 'E_REPORT_REPLAY', reason: 'replay', message: replay.message });
+      const next = this.fold(policy, current, kept, now);
+      next.replay = replay.next;
+      next.stats = {
+        reports: (current?.stats.reports ?? 0) + 1,
+        observations: (current?.stats.observations ?? 0) + kept.length,
+        lastReportAt: now,
+      };
+      if (await this.store.compareAndSet(current?.rev ?? null, next)) {
+        this.remember(next);
+        if (ignored > 0) {
+          this.log.warn({ event: 'observations_ignored', probe: report.probe, region: report.region, count: ignored }, 'observations for edges not in the policy dropped');
+        }
+        if (current?.table.hash !== next.table.hash) {
+          this.log.info({ event: 'table_changed', version: next.table.version, hash: next.table.hash, probe: report.probe }, 'routing table changed');
+        }
+        return { ok: true, accepted: kept.length, ignored, table: { version: next.table.version, hash: next.table.hash } };
+      }
+    }
+    return this.reject({ status: 503, code: 'E_STATE_CONFLICT', reason: 'conflict', message: `state changed under us ${this.maxAttempts} times in a row; retry the report` });
+  }
+
+  private reject(r: Omit<Extract<IngestOutcome, { ok: false }>, 'ok'>): IngestOutcome {
+    this.log.warn({ event: 'report_rejected', status: r.status, code: r.code, reason: r.reason, detail: r.message }, `report rejected: ${r.message}`);
+    return { ok: false, ...r };
+  }
+
+  /** decide() over `current` (after folding `observations`), as the next revision. */
+  private fold(policy: Policy, current: WorkerSnapshot | null, observations: readonly Observation[], now: number): WorkerSnapshot {
+    let state = current?.state ?? initialState();
+    if (observations.length > 0) state = ingest(state, policy, [...observations]);
+    const decided = decide(policy, state, now);
+    return {
+      format: SNAPSHOT_FORMAT,
+      rev: (current?.rev ?? 0) + 1,
+      state: decided.state,
+      table: decided.table,
+      replay: current?.replay ?? {},
+      stats: current?.stats ?? { reports: 0, observations: 0 },
+    };
+  }
+
+  /** A time-driven decision cycle; if another writer wins, its (fresher) snapshot is used. */
+  private async redecide(policy: Policy, snapshot: WorkerSnapshot): Promise<WorkerSnapshot> {
+    let current: WorkerSnapshot | null = snapshot;
+    for (let attempt = 0; attempt < this.maxAttempts && current; attempt++) {
+      const next = this.fold(policy, current, [], this.clock());
+      if (await this.store.compareAndSet(current.rev, next)) {
+        this.remember(next);
+        if (next.table.hash !== current.table.hash) {
+          this.log.info({ event: 'table_changed', version: next.table.version, hash: next.table.hash, trigger: 'tick' }, 'routing table changed');
+        }
+        return next;
+      }
+      current = await this.readSnapshot(true);
+      // Someone else just decided: their table is as fresh as ours would be.
+      if (current && this.clock() - current.table.generatedAt < this.refreshMs) return current;
+    }
+    return current ?? snapshot;
+  }
+
+  private async readSnapshot(fresh: boolean): Promise<WorkerSnapshot | null> {
+    const now = this.clock();
+    if (!fresh && this.cached && now - this.cached.at < this.cacheMs) return this.cached.snapshot;
+    const snapshot = await this.store.read();
+    if (snapshot !== null && snapshot.format !== SNAPSHOT_FORMAT) {
+      // A snapshot from an incompatible version: start over rather than misread it.
+      this.log.warn({ event: 'state_format_unknown', format: (snapshot as { format?: unknown }).format }, 'stored state has an unknown format; starting from the assume-up state');
+      return null;
+    }
+    this.cached = { snapshot, at: now };
+    return snapshot;
+  }
+
+  private remember(snapshot: WorkerSnapshot): void {
+    this.cached = { snapshot, at: this.clock() };
+  }
+
+  private forPolicy(policy: Policy): { assumeUp: RoutingTable; hash: string } {
+    let entry = this.perPolicy.get(policy);
+    if (!entry) {
+      entry = { assumeUp: tableForPolicy(policy, this.clock()), hash: policyHash(policy) };
+      this.perPolicy.set(policy, entry);
+    }
+    return entry;
+  }
+
+  private assumeUp(policy: Policy): RoutingTable {
+    return this.forPolicy(policy).assumeUp;
+  }
+}
+
+/** The controller's region rules: a report speaks for one policy region, and only for it. */
+function checkRegions(policy: Policy, report: Report): { code: WorkerErrorCode; reason: RejectReason; message: string } | undefined {
+  if (!policy.regions.some((r) => r.id === report.region)) {
+    return { code: 'E_REPORT_UNKNOWN_REGION', reason: 'unknown_region', message: `region "${report.region}" is not in the policy (regions: ${policy.regions.map((r) => r.id).join(', ')})` };
+  }
+  const stray = report.observations.findIndex((o) => o.probeRegion !== report.region);
+  if (stray >= 0) {
+    return {
+      code: 'E_REPORT_REGION_MISMATCH',
+      reason: 'region_mismatch',
+      message: `observations[${stray}].probeRegion "${report.observations[stray]?.probeRegion}" differs from the report's region "${report.region}"`,
+    };
+  }
+  return undefined;
+}
+
+/** Every zod problem of a body that failed the report schema (as the controller lists them). */
+function schemaProblems(body: string): ReportProblem[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (err) {
+    return [{ path: '(body)', message: `not JSON: ${(err as Error).message}` }];
+  }
+  const parsed = ReportSchema.safeParse(json);
+  if (parsed.success) return [];
+  return parsed.error.issues.slice(0, 50).map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
+}

@@ -1,0 +1,102 @@
+/**
+ * One TCP port that speaks both HTTP/1.1 and cleartext HTTP/2 with prior
+ * knowledge (h2c). DoH clients such as BIND's `dig +http-plain` send the
+ * HTTP/2 preface straight away, while curl, fetch and browsers speak
+ * HTTP/1.1 to a plain-HTTP port; Node's http2 module cannot serve both on
+ * one cleartext socket, so the first bytes pick the server.
+ */
+import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttp2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import { createServer as createNetServer, type Server, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+
+/** A request handler both servers accept (@hono/node-server's getRequestListener). */
+export type DualListener = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => void;
+
+/** The HTTP/2 connection preface (RFC 9113 §3.4) starts with these bytes. */
+const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n');
+
+export interface DualServer {
+  server: Server;
+  /** Ends every open connection (keep-alive and HTTP/2 sessions), then stops listening. */
+  close(): Promise<void>;
+}
+
+/** Creates the sniffing server (not yet listening). */
+export function createDualServer(listener: DualListener): DualServer {
+  const h1 = createHttp1Server(listener as (req: IncomingMessage, res: ServerResponse) => void);
+  const h2 = createHttp2Server(listener as (req: Http2ServerRequest, res: Http2ServerResponse) => void);
+  const sockets = new Set<Socket>();
+
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.once('error', () => socket.destroy());
+    let seen = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      seen = Buffer.concat([seen, chunk]);
+      const n = Math.min(seen.length, PREFACE.length);
+      const isH2 = seen.subarray(0, n).equals(PREFACE.subarray(0, n));
+      // Wait until the bytes seen can tell the two apart.
+      if (isH2 && n < PREFACE.length) return;
+      socket.off('data', onData);
+      socket.pause();
+      if (isH2) {
+        h2.emit('connection', replaying(socket, seen));
+      } else {
+        socket.unshift(seen);
+        h1.emit('connection', socket);
+      }
+      socket.resume();
+    };
+    socket.on('data', onData);
+  });
+
+  return {
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * The socket as a stream that first replays the bytes already read. The
+ * HTTP/1 parser takes unshifted data back, but an HTTP/2 session reads the
+ * socket's native handle and would miss them. Address fields are copied so
+ * request handlers still see the client's address.
+ */
+function replaying(socket: Socket, head: Buffer): Duplex {
+  const stream = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      socket.write(chunk, cb);
+    },
+    final(cb) {
+      socket.end(cb);
+    },
+    destroy(err, cb) {
+      socket.destroy(err ?? undefined);
+      cb(err);
+    },
+  });
+  stream.push(head);
+  socket.on('data', (d: Buffer) => {
+    if (!stream.push(d)) socket.pause();
+  });
+  socket.on('end', () => stream.push(null));
+  socket.on('close', () => stream.destroy());
+  socket.on('error', (err) => stream.destroy(err));
+  Object.assign(stream, {
+    remoteAddress: socket.remoteAddress,
+    remotePort: socket.remotePort,
+    remoteFamily: socket.remoteFamily,
+    localAddress: socket.localAddress,
+    localPort: socket.localPort,
+  });
+  return stream;
+}

@@ -1,0 +1,6 @@
+/**
+ * @edgesteer/worker/node — run the Worker on Node (`edgesteer worker`, the
+ * all-in-one runner, tests).
+ */
+export { startWorkerNode, parseListen, type RunningWorker, type WorkerNodeOptions } from './start.js';
+export { FilePolicySource, type PolicyReload } from './file-policy-source.js';

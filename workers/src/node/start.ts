@@ -1,0 +1,117 @@
+/**
+ * The Worker on Node: the same Hono app as on Cloudflare, served by
+ * @hono/node-server's request listener over HTTP/1.1 and h2c on one port
+ * (dig's DoH speaks HTTP/2 only), with state in memory and the policy from
+ * a file (or a Policy object). The client address is the socket peer.
+ */
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Policy } from '@edgesteer/policy/neutral';
+import {
+  createWorkerApp,
+  MemoryStateStore,
+  silentLogger,
+  staticPolicySource,
+  type ProbeKeys,
+  type StateStore,
+  type WorkerApp,
+  type WorkerLogger,
+  type PolicySource,
+} from '../index.js';
+import { FilePolicySource, type PolicyReload } from './file-policy-source.js';
+import { createDualServer, type DualListener } from './h1-h2c-server.js';
+
+export interface WorkerNodeOptions {
+  /** Policy file (YAML or JSON). Either this or `policy`. */
+  policyFile?: string;
+  /** A policy already loaded (the all-in-one runner). */
+  policy?: Policy;
+  /** Reload the policy file when it changes. Default false. */
+  watchPolicy?: boolean;
+  /** Address to listen on. Default 127.0.0.1; port 0 = any free port. */
+  host?: string;
+  port?: number;
+  /** Probe id → accepted HMAC secrets. No keys: every report is refused (401). */
+  keys?: ProbeKeys;
+  store?: StateStore;
+  clock?: () => number;
+  /** pino or anything with the same (fields, msg) methods. */
+  logger?: WorkerLogger;
+  maxReportBytes?: number;
+  /** Re-run decide() when the table is older than this. Default 1 s. */
+  refreshMs?: number;
+  /** Accepted report signature clock skew. Default 300 s. */
+  signatureWindowMs?: number;
+}
+
+export interface RunningWorker {
+  /** Base URL, e.g. http://127.0.0.1:8787 */
+  url: string;
+  host: string;
+  port: number;
+  worker: WorkerApp;
+  /** Re-reads the policy file (no-op result 'unchanged' without one). */
+  reloadPolicy(): Promise<PolicyReload>;
+  close(): Promise<void>;
+}
+
+/** Parses `host:port` or `[v6]:port`; throws E_LISTEN_INVALID. */
+export function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new Error(`E_LISTEN_INVALID: --listen expects host:port (e.g. 127.0.0.1:8787 or [::1]:8787), got "${text}"`);
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+/** Starts the Worker on Node and resolves once it is listening. */
+export async function startWorkerNode(opts: WorkerNodeOptions): Promise<RunningWorker> {
+  const log = opts.logger ?? silentLogger();
+  let file: FilePolicySource | undefined;
+  let source: PolicySource;
+  if (opts.policy) source = staticPolicySource(opts.policy, opts.policyFile ?? 'inline');
+  else if (opts.policyFile) {
+    file = await FilePolicySource.open(opts.policyFile, log);
+    if (opts.watchPolicy) file.watch();
+    source = file;
+  } else throw new Error('E_POLICY_INVALID: startWorkerNode needs policyFile or policy');
+
+  const worker = createWorkerApp({
+    store: opts.store ?? new MemoryStateStore(),
+    policy: source,
+    keys: opts.keys ?? new Map(),
+    clock: opts.clock ?? Date.now,
+    clientAddress: (c) => getConnInfo(c).remote.address,
+    log,
+    ...(opts.maxReportBytes === undefined ? {} : { maxReportBytes: opts.maxReportBytes }),
+    engine: {
+      ...(opts.refreshMs === undefined ? {} : { refreshMs: opts.refreshMs }),
+      ...(opts.signatureWindowMs === undefined ? {} : { windowMs: opts.signatureWindowMs }),
+    },
+  });
+
+  const host = opts.host ?? '127.0.0.1';
+  const dual = createDualServer(getRequestListener(worker.app.fetch) as DualListener);
+  await new Promise<void>((resolve, reject) => {
+    dual.server.once('error', reject);
+    dual.server.listen(opts.port ?? 0, host, () => {
+      dual.server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (dual.server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log.info({ event: 'worker_listening', url, policy: opts.policyFile ?? 'inline' }, `worker listening on ${url}`);
+
+  return {
+    url,
+    host,
+    port,
+    worker,
+    reloadPolicy: async () => (file ? file.reload() : { result: 'unchanged' }),
+    close: async () => {
+      file?.close();
+      await dual.close();
+    },
+  };
+}
