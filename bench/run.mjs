@@ -84,6 +84,7 @@ async function main() {
       rounds: budget.rounds,
       maxSeconds: budget.maxSeconds,
       rateSeconds: budget.rateSeconds,
+      rateRounds: budget.rateRounds,
       loadLevels: budget.loadLevels,
       failoverRegion: FAILOVER_REGION.id,
       failoverSubnet: FAILOVER_REGION.ecs,

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Makes sure the external tools the tests and benchmarks talk to are present:
-// dig (BIND 9.18, for DNS and DoH queries) and dnsperf. Installs them with apt
-// when running as root on Debian; otherwise says exactly what to install.
+// dig (BIND 9.18, for DNS and DoH queries) and dnsperf, and with
+// --with-chromium Debian's headless Chromium (the dashboard's browser test,
+// driven by playwright-core). Installs them with apt when running as root on
+// Debian; otherwise says exactly what to install.
 import { execFileSync, spawnSync } from 'node:child_process';
 
 const wanted = [

@@ -103,9 +103,12 @@ describe('edgesteer probe --once --json', () => {
     expect([...receiver.accepted[0]!.observations].sort(byEdge)).toEqual([...lines].sort(byEdge));
 
     expect(cw.calls.filter((c) => c.operation === 'PutMetricData')).toEqual([expect.objectContaining({ region: 'eu-west-1', status: 200 })]);
-    const health = cw.metrics.filter((m) => m.MetricName === 'Health').map((m) => [m.Dimensions[0]!.Value, m.Value]);
-    expect(Object.fromEntries(health)).toEqual({ 'edge-up': 1, 'edge-500': 0, 'edge-tcp': 1 });
-    expect(health).toHaveLength(3);
+    // Health per (edge, probe region) for dashboards, and per edge alone for the Route53 alarm.
+    for (const dims of [2, 1]) {
+      const health = cw.metrics.filter((m) => m.MetricName === 'Health' && m.Dimensions.length === dims).map((m) => [m.Dimensions[0]!.Value, m.Value]);
+      expect(Object.fromEntries(health)).toEqual({ 'edge-up': 1, 'edge-500': 0, 'edge-tcp': 1 });
+      expect(health).toHaveLength(3);
+    }
     // Logs are JSON on stderr, stdout stays pure JSON lines.
     const logs = r.stderr.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(logs[0]).toMatchObject({ event: 'probe.start', probe: 'probe-eu-1', region: 'eu', edges: 3 });

@@ -52,6 +52,8 @@ describe('edgesteer run', () => {
       '--worker-listen', `127.0.0.1:${ports.worker}`,
       '--dns-listen', `127.0.0.1:${ports.dns}`,
       '--control-listen', `127.0.0.1:${ports.control}`,
+      '--dns-metrics-listen', '127.0.0.1:0',
+      '--probe-metrics-listen', '127.0.0.1:0',
     ]);
     await stack.waitFor(/edgesteer is running/, 45_000);
   }, 60_000);

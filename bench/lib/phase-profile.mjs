@@ -9,8 +9,21 @@ import { edgesteerDns } from './runners/edgesteer-dns.mjs';
 import { dnsperfMax } from './dnsperf.mjs';
 import { ROOT } from './cli.mjs';
 
+/** Where a sampled frame belongs, for the closing notes. */
+export function categoryOf(cf) {
+  const url = cf.url ?? '';
+  if (cf.functionName === '(garbage collector)') return 'garbage collection';
+  if (cf.functionName === '(program)') return 'native, outside JS';
+  if (url.startsWith('node:dgram') || url.startsWith('node:internal/dgram')) return 'UDP socket calls (node:dgram)';
+  if (url.includes('/packages/') || url.includes('/probes/') || url.includes('/workers/')) return 'edgesteer code';
+  if (url.startsWith('node:')) return 'other Node internals (incl. start-up)';
+  if (url.includes('node_modules')) return 'dependencies';
+  return 'other';
+}
+
 export function summarizeProfiles(files, top = 15) {
   const self = new Map();
+  const cats = new Map();
   let total = 0;
   for (const f of files) {
     const prof = JSON.parse(readFileSync(f, 'utf8'));
@@ -26,10 +39,13 @@ export function summarizeProfiles(files, top = 15) {
       const where = cf.url ? `${cf.url.startsWith('file://') ? relative(ROOT, new URL(cf.url).pathname) : cf.url}:${cf.lineNumber + 1}` : '';
       const key = `${cf.functionName || '(anonymous)'}${where ? ` (${where})` : ''}`;
       self.set(key, (self.get(key) ?? 0) + us);
+      const cat = categoryOf(cf);
+      cats.set(cat, (cats.get(cat) ?? 0) + us);
     }
   }
+  const categories = [...cats.entries()].sort((a, b) => b[1] - a[1]).map(([name, us]) => ({ name, share: us / total }));
   const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
-  return { totalMs: total / 1000, rows: rows.map(([fn, us]) => ({ fn, ms: us / 1000, share: us / total })) };
+  return { totalMs: total / 1000, categories, rows: rows.map(([fn, us]) => ({ fn, ms: us / 1000, share: us / total })) };
 }
 
 export async function profilePhase({ dir, edgePort, threads, file, log, seconds = 10 }) {
@@ -55,6 +71,8 @@ export async function profilePhase({ dir, edgePort, threads, file, log, seconds 
     '| Function (file:line) | self ms | share |',
     '|---|---|---|',
     ...s.rows.map((x) => `| ${x.fn.replace(/\|/g, '\\|')} | ${x.ms.toFixed(0)} | ${(x.share * 100).toFixed(1)}% |`),
+    '',
+    `By kind: ${s.categories.map((c) => `${c.name} ${(c.share * 100).toFixed(0)}%`).join(', ')}.`,
   ].join('\n');
-  return { markdown: md, rows: s.rows, files: files.length, qps: r.qps };
+  return { markdown: md, rows: s.rows, categories: s.categories, files: files.length, qps: r.qps };
 }

@@ -163,3 +163,15 @@ export function groupCpuSeconds(pgid) {
 export function tailLog(file, n = 15) {
   try { return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).join('\n'); } catch { return '(no log)'; }
 }
+
+/**
+ * Busy CPU seconds of the whole machine so far (all cores: user, nice,
+ * system, irq, softirq, steal), from /proc/stat. The delta over a run shows
+ * whether the run was CPU-bound (close to cores × seconds).
+ */
+export function machineBusySeconds() {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal
+  return ((f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0)) / CLK_TCK;
+}

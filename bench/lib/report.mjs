@@ -19,7 +19,7 @@ export function throughputTable(res) {
   const tp = res.throughput ?? {};
   const g = tp.gdnsd?.max?.qps;
   return table(
-    ['System', 'qps (median)', '× gdnsd', 'avg latency', 'p99 @ 50% own max', 'lost (max runs)', 'server CPU', 'CPU µs/query'],
+    ['System', 'qps (median)', '× gdnsd', 'avg latency', 'p99 @ 50% own max', 'lost (max runs)', 'server CPU (machine)', 'CPU µs/query'],
     Object.entries(tp).map(([id, t]) => [
       res.labels[id] ?? id,
       `${n(t.max.qps)}${t.max.qpsRounds.length > 1 ? ` (${t.max.qpsRounds.map((q) => n(q / 1000, 0) + 'k').join(', ')})` : ''}`,
@@ -27,7 +27,7 @@ export function throughputTable(res) {
       ms(t.max.avgLatencyMs),
       t.atOwnHalf ? ms(t.atOwnHalf.p99Ms) : '–',
       n(t.max.lostTotal),
-      `${t.max.serverCores.toFixed(2)} cores`,
+      `${t.max.serverCores.toFixed(2)} cores${Number.isFinite(t.max.machineCores) ? ` (${t.max.machineCores.toFixed(2)})` : ''}`,
       n(t.max.cpuUsPerQuery, 1),
     ]),
   );
@@ -43,7 +43,9 @@ function levelsTable(res) {
       res.labels[id] ?? id,
       ...levels.map((f) => {
         const l = t.levels.find((x) => x.fraction === f);
-        return l ? `${ms(l.p50Ms)} / ${ms(l.p99Ms)} / ${n(l.lost)}${l.qps < 0.97 * l.targetQps ? ` (got ${n(l.qps)} qps)` : ''}` : '–';
+        if (!l) return '–';
+        const worst = l.rounds > 1 ? ` (worst ${ms(l.p99WorstMs)})` : '';
+        return `${ms(l.p50Ms)} / ${ms(l.p99Ms)}${worst} / ${n(l.lost)}${l.qps < 0.97 * l.targetQps ? ` (got ${n(l.qps)} qps)` : ''}`;
       }),
     ]),
   );
@@ -93,13 +95,13 @@ export function renderReport(res) {
   if (res.throughput && Object.keys(res.throughput).length) {
     lines.push('## Resolution throughput');
     lines.push('');
-    lines.push(`dnsperf 2.10, ${DNSPERF_LOAD.clients} client sockets, ${DNSPERF_LOAD.outstanding} queries outstanding, ${m.maxSeconds} s per run, ${m.rounds} interleaved round(s) per system (median shown, rounds in brackets). Query file: ${m.queryCount} queries in dnsperf's binary format so every query carries its own ECS option (three regions in rotation); per 20 queries ${MIX.steered} steered (cdn.example.com A), ${MIX.static} static (SOA, NS, glue A), ${MIX.nxdomain} NXDOMAIN. Servers run ${m.threads} threads/workers each. Server CPU = user+system time of the server's processes during the run (from /proc), in cores.`);
+    lines.push(`dnsperf 2.10, ${DNSPERF_LOAD.clients} client sockets, ${DNSPERF_LOAD.outstanding} queries outstanding, ${m.maxSeconds} s per run, ${m.rounds} interleaved round(s) per system (median shown, rounds in brackets). Query file: ${m.queryCount} queries in dnsperf's binary format so every query carries its own ECS option (three regions in rotation); per 20 queries ${MIX.steered} steered (cdn.example.com A), ${MIX.static} static (SOA, NS, glue A), ${MIX.nxdomain} NXDOMAIN. Servers run ${m.threads} threads/workers each. Server CPU = user+system time of the server's processes during the run (from /proc/<pid>/stat), in cores; in brackets the whole machine's busy cores (/proc/stat), i.e. server + dnsperf + anything else running: near ${m.cpus}.00 means the run was CPU-bound.`);
     lines.push('');
     lines.push(throughputTable(res));
     lines.push('');
     lines.push('## Latency under load');
     lines.push('');
-    lines.push(`dnsperf -Q at fixed rates, every response's latency recorded (-v), ${m.rateSeconds} s per point. Rates are fractions of ${m.referenceId}'s max qps from this run, the same absolute rate for every system.`);
+    lines.push(`dnsperf -Q at fixed rates, every response's latency recorded (-v), ${m.rateSeconds} s per point${m.rateRounds > 1 ? `, ${m.rateRounds} interleaved rounds per point: p50 and p99 are the medians of the rounds, "worst" the highest round's p99` : ''}. Rates are fractions of ${m.referenceId}'s max qps from this run, the same absolute rate for every system. Where a peer's p99 at the same rate is also far above 1 ms, the tail comes from this machine (scheduling on two shared cores), not from the server.`);
     lines.push('');
     lines.push(levelsTable(res));
     lines.push('');

@@ -19,3 +19,5 @@ export { seededRandom, jittered, type Random } from './jitter.js';
 export { BoundedQueue } from './bounded-queue.js';
 export { createProbeLogger } from './logger.js';
 export { ProbeError } from './errors.js';
+export { createProbeMetrics, PROBE_RTT_BUCKETS, type ProbeMetrics, type ProbeMetricsOptions } from './metrics.js';
+export { startMetricsListener, parseMetricsListen, type MetricsListener } from './metrics-http.js';

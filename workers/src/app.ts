@@ -176,6 +176,7 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
   app.post('/v1/observations', async (c) => {
     const body = await readBodyLimited(c.req.raw, maxReport);
     if (!body.ok) {
+      engine.countRejected('too_large');
       log.warn({ event: 'report_rejected', status: 413, code: 'E_BODY_TOO_LARGE', reason: 'too_large', size: body.size }, 'report rejected: body too large');
       return fail(413, 'E_BODY_TOO_LARGE', `report body exceeds ${maxReport} bytes; send fewer observations per report`, { reason: 'too_large' });
     }
@@ -183,6 +184,7 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
     try {
       text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(body.bytes);
     } catch {
+      engine.countRejected('schema');
       return fail(400, 'E_REPORT_SCHEMA', 'report body is not valid UTF-8', { reason: 'schema' });
     }
     const r = await engine.ingestReport(c.req.raw.headers, text);
@@ -205,7 +207,16 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
       ok: true,
       table: { version: t.version, hash: t.hash, policyHash: t.policyHash, generatedAt: t.generatedAt, ageMs: Math.max(0, now - t.generatedAt), assumeUp: s === null },
       policy: { source: view.loaded.source, loadedAt: view.loaded.loadedAt, ...(policyError ? { lastError: policyError } : {}) },
-      state: { store: engine.storeKind, rev: s?.rev ?? 0, reports: s?.stats.reports ?? 0, observations: s?.stats.observations ?? 0, lastReportAt: s?.stats.lastReportAt ?? null },
+      state: {
+        store: engine.storeKind,
+        rev: s?.rev ?? 0,
+        reports: s?.stats.reports ?? 0,
+        observations: s?.stats.observations ?? 0,
+        lastReportAt: s?.stats.lastReportAt ?? null,
+        // How stale the measurements behind the table are: with no probe reporting, this grows.
+        lastReportAgoMs: s?.stats.lastReportAt ? Math.max(0, now - s.stats.lastReportAt) : null,
+        reportsRejected: { ...engine.rejected },
+      },
     });
   });
 

@@ -49,7 +49,7 @@ export interface EngineView {
 }
 
 /** Why a report was refused: the controller's metric/reason labels. */
-export type RejectReason = 'unsigned' | 'unknown_probe' | 'bad_signature' | 'stale_timestamp' | 'schema' | 'replay' | 'unknown_region' | 'region_mismatch' | 'conflict';
+export type RejectReason = 'unsigned' | 'unknown_probe' | 'bad_signature' | 'stale_timestamp' | 'schema' | 'replay' | 'unknown_region' | 'region_mismatch' | 'conflict' | 'too_large';
 
 /** One schema problem of a refused report. */
 export interface ReportProblem {
@@ -170,7 +170,19 @@ export class WorkerEngine {
     return this.reject({ status: 503, code: 'E_STATE_CONFLICT', reason: 'conflict', message: `state changed under us ${this.maxAttempts} times in a row; retry the report` });
   }
 
+  /**
+   * Refused reports by reason, in this isolate (a refusal never touches the
+   * shared state, so the count is per isolate / per Node process).
+   */
+  readonly rejected: Partial<Record<RejectReason, number>> = {};
+
+  /** Counts a report refused before it reached the engine (e.g. body too large). */
+  countRejected(reason: RejectReason): void {
+    this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
+  }
+
   private reject(r: Omit<Extract<IngestOutcome, { ok: false }>, 'ok'>): IngestOutcome {
+    this.countRejected(r.reason);
     this.log.warn({ event: 'report_rejected', status: r.status, code: r.code, reason: r.reason, detail: r.message }, `report rejected: ${r.message}`);
     return { ok: false, ...r };
   }

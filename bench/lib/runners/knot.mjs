@@ -1,6 +1,7 @@
 /**
  * Knot DNS 3.2 with a static cdn.example.com record: no steering and no
- * health checks, so it is the throughput upper bound, not a competitor.
+ * health checks. The baseline cost of a plain authoritative answer from a
+ * mature C server, not a competitor.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ const BIN = '/usr/sbin/knotd';
 
 export const knot = {
   id: 'knot',
-  label: 'Knot DNS 3.2 (static, upper bound)',
+  label: 'Knot DNS 3.2 (static record, no steering)',
   steers: false,
   settings: [],
   async available() {

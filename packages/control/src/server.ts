@@ -24,6 +24,13 @@ import { StateStore } from './state-store.js';
 export const DEFAULT_STATE_DIR = '.edgesteer-state';
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
 export const DEFAULT_TICK_MS = 1000;
+/**
+ * Slow-client limits: a request head must arrive within 10 s and a whole
+ * request within 30 s, or the connection gets 408 and is closed. Node's own
+ * defaults (60 s / 300 s) let a slowloris hold connections for minutes.
+ * Long-polls and SSE are unaffected: these bound receiving the request only.
+ */
+export const DEFAULT_HTTP_TIMEOUTS = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 } as const;
 
 export interface StartControllerOptions {
   /** Policy file (watched for hot reload). Either this or `policy`. */
@@ -53,6 +60,8 @@ export interface StartControllerOptions {
   signatureWindowMs?: number;
   /** Minimum time between state writes; default 250 ms. */
   persistDebounceMs?: number;
+  /** Slow-client limits; default DEFAULT_HTTP_TIMEOUTS. */
+  httpTimeouts?: { headersTimeoutMs?: number; requestTimeoutMs?: number };
 }
 
 /** A running controller. */
@@ -125,7 +134,16 @@ export async function startController(opts: StartControllerOptions): Promise<Run
     ...(opts.signatureWindowMs === undefined ? {} : { signatureWindowMs: opts.signatureWindowMs }),
   });
 
-  const server = createAdaptorServer({ fetch: http.app.fetch });
+  const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...opts.httpTimeouts };
+  const server = createAdaptorServer({
+    fetch: http.app.fetch,
+    serverOptions: {
+      headersTimeout: timeouts.headersTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      // The checker's period bounds how late a timeout fires (Node's default: 30 s).
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(timeouts.headersTimeoutMs / 4))),
+    },
+  });
   await new Promise<void>((ok, fail) => {
     const onError = (err: Error) => fail(new ControlError('E_LISTEN_INVALID', `cannot listen on ${listen.host}:${listen.port}: ${err.message}`, { cause: err }));
     server.once('error', onError);

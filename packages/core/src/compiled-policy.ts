@@ -41,6 +41,13 @@ export interface ServiceMemo {
   builtEntries: RouteEntry[];
 }
 
+/** DecisionState.order and .best as decide() returned them, with the orders by route slot (s * R + r). */
+export interface OrderMemory {
+  order: Record<string, readonly string[]>;
+  best: Record<string, string>;
+  bySlot: ReadonlyArray<readonly string[] | undefined>;
+}
+
 /** A compiled policy (see module comment). */
 export interface CompiledPolicy {
   idx: PolicyIndex;
@@ -48,22 +55,40 @@ export interface CompiledPolicy {
   policyHash: string;
   /** linkKeys[r * E + e] = `${region}|${edge}`. */
   linkKeys: string[];
-  /** bestKeys[s * R + r] = `${service}|${region}`. */
+  /** quotedEdges[e] = JSON text of edge e's id (for writing route JSON without JSON.stringify per array). */
+  quotedEdges: string[];
+  /** True when no edge id needs escaping in JSON (then '"' + id + '"' is its JSON text). */
+  plainEdgeIds: boolean;
+  /** Region indexes in the order of their ids (canonical JSON key order), and the quoted ids. */
+  regionsByKey: number[];
+  quotedRegions: string[];
+  /** bestKeys[s * R + r] = `${service}|${region}` (keys of DecisionState.order and .best). */
   bestKeys: string[];
   /** routeMemo[s * R + r]: previous route of service s for region r. */
   routeMemo: Array<RouteMemo | undefined>;
   serviceMemo: Array<ServiceMemo | undefined>;
   /**
-   * baseMemo[s * R + r]: ranking before hysteresis, from the last decide()
-   * (see context.ts BaseValidity). Plain arrays: allocating thousands of
-   * small typed arrays per cycle costs more than it saves.
+   * The memos before those (the route and service routing before last): a
+   * flapping edge toggles routes between two states, and both stay cheap.
+   */
+  routeMemoAlt: Array<RouteMemo | undefined>;
+  serviceMemoAlt: Array<ServiceMemo | undefined>;
+  /**
+   * baseMemo[s * R + r]: failover or weighted ranking of the last decide()
+   * (valid while the eligible set is unchanged, see context.ts
+   * BaseValidity). Plain arrays: allocating thousands of small typed arrays
+   * per cycle costs more than it saves.
    */
   baseMemo: Array<number[] | undefined>;
-  /** Eligible edges and per-region eligible latency orders of the last decide(). */
+  /** Eligible edges and per-region RTTs of the last decide(). */
   lastEligible: Uint8Array | undefined;
-  lastOrders: Array<Int32Array | undefined>;
-  /** The last hysteresis memory object decide() returned, with its size (saves counting it). */
-  lastBest: { best: Record<string, string>; size: number } | undefined;
+  lastRtts: Array<Float64Array | undefined>;
+  /**
+   * The hysteresis memory the last decide() returned, and the one before
+   * (see table.ts orderMemory()).
+   */
+  lastOrder: OrderMemory | undefined;
+  lastOrderAlt: OrderMemory | undefined;
 }
 
 const MEMO_SLOTS = 4;
@@ -100,17 +125,25 @@ function compileFresh(policy: Policy): CompiledPolicy {
   idx.services.forEach((s, i) => {
     for (let r = 0; r < R; r++) bestKeys[i * R + r] = bestKey(s.service.id, idx.regions[r]!.id);
   });
+  const regionsByKey = idx.regions.map((_, r) => r).sort((a, b) => (idx.regions[a]!.id < idx.regions[b]!.id ? -1 : idx.regions[a]!.id > idx.regions[b]!.id ? 1 : 0));
   return {
     idx,
+    quotedEdges: idx.edges.map((e) => JSON.stringify(e.id)),
+    plainEdgeIds: idx.edges.every((e) => JSON.stringify(e.id) === `"${e.id}"`),
+    regionsByKey,
+    quotedRegions: idx.regions.map((r) => JSON.stringify(r.id)),
     policyHash: sha256Hex(canonicalJson(policy)),
     linkKeys,
     bestKeys,
     routeMemo: new Array<RouteMemo | undefined>(idx.services.length * R),
     serviceMemo: new Array<ServiceMemo | undefined>(idx.services.length),
-    lastBest: undefined,
+    routeMemoAlt: new Array<RouteMemo | undefined>(idx.services.length * R),
+    serviceMemoAlt: new Array<ServiceMemo | undefined>(idx.services.length),
+    lastOrder: undefined,
+    lastOrderAlt: undefined,
     baseMemo: new Array<number[] | undefined>(idx.services.length * R),
     lastEligible: undefined,
-    lastOrders: new Array<Int32Array | undefined>(R),
+    lastRtts: new Array<Float64Array | undefined>(R),
   };
 }
 

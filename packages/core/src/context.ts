@@ -7,7 +7,7 @@ import type { CompiledPolicy } from './compiled-policy.js';
 import type { IndexedService } from './policy-index.js';
 import { computeVerdicts, type LinkGrid } from './verdicts.js';
 import { latencyOrder, regionRtts } from './rtt.js';
-import { applyHysteresis, fallbackAnswer, filterMembersInto, rankFailoverInto, rankWeightedInto, weightOrder, type HysteresisNote } from './rank.js';
+import { droppedNotes, fallbackAnswer, rankFailoverInto, rankLatencyInto, rankWeightedInto, standingOrderInto, weightOrder, type HysteresisNote } from './rank.js';
 
 /** Derived data of one cycle. */
 export interface DecisionContext {
@@ -25,10 +25,18 @@ export interface DecisionContext {
   rtts: Float64Array[];
   /** Per region: latency order of the eligible edges (computed on first use, see eligibleOrder()). */
   orders: Array<Int32Array | undefined>;
+  /** Per region: each edge's place in that order (ineligible edges: after all), computed on first use. */
+  orderPositions: Array<Int32Array | undefined>;
+  /** Per service: number of eligible members, -1 until counted. */
+  eligibleCounts: Int32Array;
   /** All edges by weight (computed on first use). */
   byWeight: Int32Array | undefined;
-  /** Hysteresis memory of the previous cycle. */
+  /** Hysteresis memory of the previous cycle (see previousOrderOf()). */
+  previousOrder: NonNullable<DecisionState['order']> | undefined;
   previousBest: DecisionState['best'];
+  /** Scratch for rankLatencyInto() (all zero between routes), and the previous order as edge indexes. */
+  placed: Uint8Array;
+  prevIdx: Int32Array;
 }
 
 /** Derives the cycle's link grid, verdicts and RTTs from the state. */
@@ -59,7 +67,7 @@ export function prepareDecision(compiled: CompiledPolicy, state: DecisionState, 
     eligible[e] = up[e] === 1 && !idx.edges[e]!.drain ? 1 : 0;
   }
   const rtts = idx.regions.map((_, r) => regionRtts(idx, grid, r));
-  return { compiled, now, links, grid, verdicts, eligible, up, rtts, orders: [], byWeight: undefined, previousBest: state.best };
+  return { compiled, now, links, grid, verdicts, eligible, up, rtts, orders: [], orderPositions: [], eligibleCounts: new Int32Array(idx.services.length).fill(-1), byWeight: undefined, previousOrder: state.order, previousBest: state.best ?? {}, placed: new Uint8Array(E), prevIdx: new Int32Array(E) };
 }
 
 /** Outcome of routing one service for one region, as edge indexes. */
@@ -69,8 +77,6 @@ export interface RouteIndexes {
   n: number;
   /** Fail-open answer (mode 'fallback'). */
   fallback: number[] | undefined;
-  /** Latency steering: the previous best edge id from the state's hysteresis memory. */
-  previousBest: string | undefined;
 }
 
 /** Region r's latency order restricted to eligible edges (computed on first use). */
@@ -84,54 +90,124 @@ export function eligibleOrder(ctx: DecisionContext, r: number): Int32Array {
   return order;
 }
 
+/** Region r's place of every edge in eligibleOrder() (ineligible edges: edge count). */
+export function orderPos(ctx: DecisionContext, r: number): Int32Array {
+  let pos = ctx.orderPositions[r];
+  if (!pos) {
+    const order = eligibleOrder(ctx, r);
+    pos = new Int32Array(ctx.eligible.length).fill(ctx.eligible.length);
+    for (let i = 0; i < order.length; i++) pos[order[i]!] = i;
+    ctx.orderPositions[r] = pos;
+  }
+  return pos;
+}
+
+/** How many edges of service s are eligible (counted on first use). */
+export function eligibleMembers(ctx: DecisionContext, s: number): number {
+  let count = ctx.eligibleCounts[s]!;
+  if (count < 0) {
+    count = 0;
+    for (const e of ctx.compiled.idx.services[s]!.edges) count += ctx.eligible[e]!;
+    ctx.eligibleCounts[s] = count;
+  }
+  return count;
+}
+
 /**
- * Which cached base rankings (compiled.baseMemo) are still valid this
- * cycle: a latency base depends only on the region's eligible order, a
- * failover or weighted one only on the eligible set. Set by decide().
+ * What is unchanged since the last decide() with this compiled policy
+ * (set by decide()): failover and weighted rankings depend only on the
+ * eligible set (compiled.baseMemo); a latency ranking only on the eligible
+ * set, the region's RTTs and the previous order.
  */
 export interface BaseValidity {
-  regionSame: Uint8Array;
   eligibleSame: boolean;
+  /** rttSame[r] = 1 when every RTT from region r is what it was. */
+  rttSame: Uint8Array;
+}
+
+/**
+ * The previous cycle's order for route slot `slot`: state.order, or for a
+ * state saved before whole-ranking hysteresis, its best edge alone.
+ */
+function previousOrderOf(ctx: DecisionContext, slot: number): readonly string[] | undefined {
+  const last = ctx.compiled.lastOrder;
+  // The memory the last decide() returned: its entries by slot are at hand (no string-keyed lookup).
+  if (last !== undefined && last.order === ctx.previousOrder) return last.bySlot[slot];
+  const key = ctx.compiled.bestKeys[slot]!;
+  if (ctx.previousOrder !== undefined) {
+    const order = ctx.previousOrder[key];
+    return Array.isArray(order) ? order : undefined; // a hand-edited state file must not break ranking
+  }
+  const best = ctx.previousBest[key];
+  return typeof best === 'string' ? [best] : undefined;
 }
 
 /**
  * Routes service index `s` for region index `r`: the ranking goes to `out`
- * (length ≥ edge count). With `note`, hysteresis is described (explain).
- * With `valid`, base rankings are taken from / stored in compiled.baseMemo.
+ * (length ≥ edge count). With `note`, hysteresis is described (explain):
+ * every note, ordered by position. With `valid` (decide()), unchanged
+ * rankings are taken from the memos of the last decide().
  */
-export function computeRouteInto(ctx: DecisionContext, s: number, r: number, out: Int32Array, note?: { value?: HysteresisNote }, valid?: BaseValidity): RouteIndexes {
+export function computeRouteInto(ctx: DecisionContext, s: number, r: number, out: Int32Array, note?: { value?: HysteresisNote[] }, valid?: BaseValidity): RouteIndexes {
   const { compiled } = ctx;
   const { idx } = compiled;
   const svc: IndexedService = idx.services[s]!;
   const service = svc.service;
-  const latency = service.steering !== 'failover' && service.steering !== 'weighted';
   const slot = s * idx.regions.length + r;
-
-  // Base ranking: eligible edges in steering order, before hysteresis.
   let n: number;
-  const cached = valid && (latency ? valid.regionSame[r] === 1 : valid.eligibleSame) ? compiled.baseMemo[slot] : undefined;
-  if (cached) {
-    out.set(cached);
-    n = cached.length;
-  } else {
-    if (service.steering === 'failover') n = rankFailoverInto(out, svc, ctx.eligible);
-    else if (service.steering === 'weighted') {
-      ctx.byWeight ??= weightOrder(idx);
-      n = rankWeightedInto(out, idx, svc, ctx.byWeight, ctx.eligible);
-    } else n = filterMembersInto(out, eligibleOrder(ctx, r), svc);
-    if (valid) compiled.baseMemo[slot] = take(out, n);
-  }
+  let previousOrder: readonly string[] | undefined;
 
-  let previousBest: string | undefined;
-  if (latency) {
-    previousBest = ctx.previousBest[compiled.bestKeys[slot]!];
-    const current = previousBest === undefined ? -1 : (idx.edgeIndex.get(previousBest) ?? -1);
-    n = applyHysteresis(out, n, idx, svc, ctx.rtts[r]!, ctx.eligible, current, note);
+  if (service.steering === 'failover' || service.steering === 'weighted') {
+    // Orders from the policy: no hysteresis, a function of the eligible set alone.
+    const cached = valid?.eligibleSame ? compiled.baseMemo[slot] : undefined;
+    if (cached) {
+      out.set(cached);
+      n = cached.length;
+    } else {
+      if (service.steering === 'failover') n = rankFailoverInto(out, svc, ctx.eligible);
+      else {
+        ctx.byWeight ??= weightOrder(idx);
+        n = rankWeightedInto(out, idx, svc, ctx.byWeight, ctx.eligible);
+      }
+      if (valid) compiled.baseMemo[slot] = take(out, n);
+    }
+  } else {
+    previousOrder = previousOrderOf(ctx, slot);
+    const memo = compiled.routeMemo[slot];
+    const lastOutput = memo !== undefined && memo.mode === 'ranked' && memo.ranked === previousOrder;
+    if (lastOutput && valid !== undefined && valid.eligibleSame && valid.rttSame[r] === 1) {
+      // Same eligible set, same RTTs, and the previous order is what the
+      // last decide() ranked from them: ranking is idempotent on its own
+      // output (every contest is decided again the same way), so that
+      // output stands.
+      const edges = memo.edges;
+      for (let i = 0; i < edges.length; i++) out[i] = edges[i]!;
+      n = edges.length;
+    } else {
+      // Usually the previous order stands (minus edges no longer eligible); else rank.
+      n = lastOutput && note === undefined ? standingOrderInto(out, memo.edges, eligibleMembers(ctx, s), svc, ctx.eligible, orderPos(ctx, r), ctx.rtts[r]!) : -1;
+      if (n < 0) {
+        let prevLen = 0;
+        if (previousOrder !== undefined) {
+          prevLen = previousOrder.length;
+          if (ctx.prevIdx.length < prevLen) ctx.prevIdx = new Int32Array(prevLen);
+          if (lastOutput) {
+            for (let i = 0; i < prevLen; i++) ctx.prevIdx[i] = memo.edges[i]!;
+          } else {
+            // A state from elsewhere (restored, another process or policy): resolve the ids.
+            for (let i = 0; i < prevLen; i++) ctx.prevIdx[i] = idx.edgeIndex.get(previousOrder[i]!) ?? -1;
+          }
+        }
+        const notes = note && previousOrder !== undefined ? droppedNotes(idx, svc, ctx.eligible, previousOrder) : undefined;
+        n = rankLatencyInto(out, eligibleOrder(ctx, r), idx, svc, ctx.rtts[r]!, ctx.eligible, ctx.prevIdx, prevLen, ctx.placed, notes);
+        if (note && notes) note.value = notes.sort((a, b) => a.position - b.position);
+      }
+    }
   }
   // One object shape for every result keeps the caller's property loads monomorphic.
-  if (n > 0) return { mode: 'ranked', n, fallback: undefined, previousBest };
-  if (service.failMode === 'closed') return { mode: 'closed', n: 0, fallback: undefined, previousBest };
-  return { mode: 'fallback', n: 0, fallback: fallbackAnswer(idx, service, (e) => ctx.up[e] === 1), previousBest };
+  if (n > 0) return { mode: 'ranked', n, fallback: undefined };
+  if (service.failMode === 'closed') return { mode: 'closed', n: 0, fallback: undefined };
+  return { mode: 'fallback', n: 0, fallback: fallbackAnswer(idx, service, (e) => ctx.up[e] === 1) };
 }
 
 /** out[0..n) as a plain array. */

@@ -58,7 +58,13 @@ export interface Explanation {
   ranked: string[];
   answers: number;
   rttMs?: number;
+  /**
+   * Latency steering with a previous order: what hysteresis did for the
+   * first place (the comparison at #1, else the drop of the previous best).
+   */
   hysteresis?: HysteresisNote;
+  /** Every hysteresis note, by position: drops of previous edges that are no longer eligible, and each contested place. */
+  hysteresisNotes?: HysteresisNote[];
   /** One sentence on the outcome. */
   summary: string;
   /** Service edges in ranking order, then the unranked ones in service order. */
@@ -81,7 +87,7 @@ export function explain(policy: Policy, state: DecisionState, serviceRef: string
   }
   const service = svc.service;
   const out = new Int32Array(idx.edges.length);
-  const holder: { value?: HysteresisNote } = {};
+  const holder: { value?: HysteresisNote[] } = {};
   const route = computeRouteInto(ctx, s, r, out, holder);
   const ranked = Array.from(out.subarray(0, route.n));
   const fallback = route.fallback ?? [];
@@ -90,7 +96,7 @@ export function explain(policy: Policy, state: DecisionState, serviceRef: string
   const rtt = ctx.rtts[r]!;
   const entry = { mode: route.mode, answer: ids(answerIdx), ranked: ids(ranked) };
   const firstRtt = answerIdx[0] === undefined ? NaN : rtt[answerIdx[0]]!;
-  const note = holder.value;
+  const notes = holder.value ?? [];
   const edges: EdgeExplanation[] = [];
   const ordered = [...ranked, ...svc.edges.filter((e) => !ranked.includes(e))];
   // Fallback edges outside service.edges still deserve a line when answered.
@@ -119,7 +125,7 @@ export function explain(policy: Policy, state: DecisionState, serviceRef: string
       x.probe = { up: link.up, okStreak: link.okStreak, failStreak: link.failStreak, lastAt: link.lastAt, fresh: isFresh(link, now, policy.health.staleAfterMs) };
       if (link.lastReason) x.probe.lastFailure = link.lastDetail ? `${link.lastReason} (${link.lastDetail})` : link.lastReason;
     }
-    x.reason = edgeReason(svc, x, note, entry.mode, regionId);
+    x.reason = edgeReason(svc, x, notes, entry.mode, regionId);
     edges.push(x);
   }
 
@@ -137,7 +143,9 @@ export function explain(policy: Policy, state: DecisionState, serviceRef: string
     edges,
   };
   if (firstRtt === firstRtt) result.rttMs = Math.round(firstRtt * 100) / 100;
-  if (note) result.hysteresis = note;
+  const first = notes.find((n) => n.position === 1 && !n.dropped) ?? notes.find((n) => n.position === 1);
+  if (first) result.hysteresis = first;
+  if (holder.value) result.hysteresisNotes = notes;
   return result;
 }
 
@@ -152,7 +160,7 @@ function findService(ctx: DecisionContext, ref: string): number {
   throw new CoreError('E_CORE_UNKNOWN_SERVICE', `no service "${ref}" in the policy (services: ${idx.services.map((s) => s.service.id).join(', ')})`);
 }
 
-function edgeReason(svc: IndexedService, x: EdgeExplanation, note: HysteresisNote | undefined, mode: RouteMode, clientRegion: string): string {
+function edgeReason(svc: IndexedService, x: EdgeExplanation, notes: readonly HysteresisNote[], mode: RouteMode, clientRegion: string): string {
   const service = svc.service;
   const answered = x.inAnswer ? 'answered' : `not answered (answers: ${service.answers})`;
   if (mode === 'fallback') {
@@ -171,11 +179,23 @@ function edgeReason(svc: IndexedService, x: EdgeExplanation, note: HysteresisNot
     return `${x.position === 1 ? 'first healthy edge' : `#${x.position}`} in failover order; ${answered}`;
   }
   if (service.steering === 'weighted') return `weight ${x.weight}; ${answered}`;
-  if (note?.kept && x.edge === note.current) return `kept by hysteresis: ${note.challenger} ${note.comparison}; ${answered}`;
-  if (note?.kept && x.edge === note.challenger) return `${rtt}, fastest but not by the hysteresis margin; ${answered}`;
+  // Contested places (incumbent vs a different challenger), from hysteresis.
+  const here = notes.find((n) => n.position === x.position && n.challenger !== undefined);
+  const place = x.position === 1 ? '' : ` at #${x.position}`;
+  if (here?.kept && here.current === x.edge) return `kept${place} by hysteresis: ${here.challenger} ${here.comparison}; ${answered}`;
+  if (here && !here.kept && here.challenger === x.edge && x.rttMs !== undefined) {
+    const beats = here.currentRttMs === undefined ? 'which has no RTT yet' : 'which it beats by the hysteresis margin';
+    if (x.position === 1) return `fastest: ${rtt}; switched from ${here.current}, ${beats}; ${answered}`;
+    return `${rtt}; took #${x.position} from ${here.current}, ${beats}; ${answered}`;
+  }
+  // The first place where this edge challenged and lost.
+  const lost = notes.find((n) => n.kept && n.challenger === x.edge);
+  if (lost) {
+    if (lost.position === 1) return `${rtt}, fastest but not by the hysteresis margin; ${answered}`;
+    return `${rtt}, faster than ${lost.current} (#${lost.position}) but not by the hysteresis margin; ${answered}`;
+  }
   if (x.position === 1) {
     if (x.rttMs === undefined) return `no RTT yet from this region; first by ${x.region === clientRegion ? 'locality (edge in this region)' : 'policy order'}; ${answered}`;
-    if (note && !note.kept && note.challenger === x.edge) return `fastest: ${rtt}; switched from ${note.current}, which it beats by the hysteresis margin; ${answered}`;
     return `fastest: ${rtt}; ${answered}`;
   }
   if (x.rttMs === undefined) return `no RTT yet: ranked after measured edges; ${answered}`;

@@ -16,7 +16,8 @@ export function formatExplanation(x: Explanation): string {
   const answer = x.answer.length > 0 ? x.answer.join(', ') : '(empty: NODATA)';
   lines.push(`${x.steering} steering, mode ${x.mode}: answer ${answer}${x.rttMs !== undefined ? ` (RTT ${round(x.rttMs)} ms)` : ''}`);
   if (x.mode !== 'ranked') lines.push(x.summary);
-  if (x.hysteresis && x.hysteresis.why) lines.push(`hysteresis: ${x.hysteresis.why}`);
+  const notes = x.hysteresisNotes ?? (x.hysteresis ? [x.hysteresis] : []);
+  for (const n of notes) if (n.why) lines.push(`hysteresis: ${n.why}`);
   lines.push('');
   const rows: string[][] = [['#', 'edge', 'region', 'verdict', 'drain', 'rtt', 'why']];
   for (const e of x.edges) {

@@ -47,15 +47,32 @@ describe('ingest: rise/fall per link (rise 2, fall 3)', () => {
 });
 
 describe('ingest: RTT', () => {
-  it('is an EWMA of connectMs over successes only (alpha 0.5)', () => {
-    const s = ingest(initialState(), policy, [ok('us-east', 'euw1', T0, 100), ok('us-east', 'euw1', T0 + 1, 50), fail('us-east', 'euw1', T0 + 2), ok('us-east', 'euw1', T0 + 3, 25)]);
-    // 100 → 75 → (failure ignored) → 50
+  const timed = (at: number, t: { connectMs?: number; firstByteMs?: number }): Observation => ({ probeRegion: 'us-east', edge: 'euw1', at, ok: true, ...t });
+
+  it('is an EWMA of firstByteMs over successes only (alpha 0.5)', () => {
+    const s = ingest(initialState(), policy, [
+      timed(T0, { connectMs: 1, firstByteMs: 100 }),
+      timed(T0 + 1, { connectMs: 1, firstByteMs: 50 }),
+      fail('us-east', 'euw1', T0 + 2),
+      timed(T0 + 3, { connectMs: 1, firstByteMs: 25 }),
+    ]);
+    // 100 → 75 → (failure ignored) → 50; connectMs is not used when there is a first byte.
     expect(s.links[linkKey('us-east', 'euw1')]!.rttMs).toBe(50);
   });
 
-  it('falls back to firstByteMs when there is no connect time', () => {
-    const s = ingest(initialState(), policy, [{ probeRegion: 'us-east', edge: 'euw1', at: T0, ok: true, firstByteMs: 42 }]);
-    expect(s.links[linkKey('us-east', 'euw1')]!.rttMs).toBe(42);
+  it.each<[string, { connectMs?: number; firstByteMs?: number }, number | undefined]>([
+    ['HTTP: first byte preferred over connect time', { connectMs: 3, firstByteMs: 42 }, 42],
+    ['TCP-only observation (no first byte): connectMs', { connectMs: 7 }, 7],
+    ['first byte alone', { firstByteMs: 42 }, 42],
+    ['no timing at all: stays unmeasured', {}, undefined],
+  ])('sample: %s', (_name, t, rtt) => {
+    const s = ingest(initialState(), policy, [timed(T0, t)]);
+    expect(s.links[linkKey('us-east', 'euw1')]!.rttMs).toBe(rtt);
+  });
+
+  it('TCP-only observations average their connectMs (alpha 0.5)', () => {
+    const s = ingest(initialState(), policy, [ok('us-east', 'euw1', T0, 100), ok('us-east', 'euw1', T0 + 1, 50), fail('us-east', 'euw1', T0 + 2), ok('us-east', 'euw1', T0 + 3, 25)]);
+    expect(s.links[linkKey('us-east', 'euw1')]!.rttMs).toBe(50);
   });
 
   it('stays unmeasured until a timed success arrives', () => {

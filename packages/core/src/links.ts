@@ -53,9 +53,12 @@ export const DEFAULT_MAX_FUTURE_MS = 10_000;
  * failure resets the success streak; a link that is up goes down after
  * `check.fall` consecutive failures, a link that is down comes back after
  * `check.rise` consecutive successes (links start up). RTT is an EWMA
- * (weight `health.rttAlpha` for the new sample) of `connectMs`, or
- * `firstByteMs` when there is no connect time, over successful observations
- * only. An observation not newer than the link's newest one is ignored.
+ * (weight `health.rttAlpha` for the new sample) of `firstByteMs`, or
+ * `connectMs` when there is no first byte (TCP checks), over successful
+ * observations only. First byte is preferred because it is what a client
+ * waits for: it includes the edge's own queueing, so an overloaded edge
+ * ranks lower, and it is the only timing that shows latency simulated in a
+ * server (loopback tests, the demo) where the kernel completes the handshake. An observation not newer than the link's newest one is ignored.
  *
  * Does not mutate its inputs: the returned state shares unchanged link
  * objects with the input state and has fresh objects for changed ones.
@@ -122,7 +125,7 @@ export function applyObservation(link: LinkState, o: Observation, rise: number, 
     link.okStreak++;
     link.failStreak = 0;
     if (!link.up && link.okStreak >= rise) link.up = true;
-    const sample = o.connectMs ?? o.firstByteMs;
+    const sample = o.firstByteMs ?? o.connectMs;
     if (sample !== undefined) link.rttMs = link.rttMs === undefined ? sample : alpha * sample + (1 - alpha) * link.rttMs;
   } else {
     link.failStreak++;

@@ -4,17 +4,19 @@
  *
  * Only edges that are up and not drained are ranked ("eligible").
  * - latency: by RTT from the region (see rtt.ts for the order of unmeasured
- *   edges); the current best stays first unless the challenger is faster by
- *   at least `hysteresisPct` % of the current RTT AND by `hysteresisMinMs`.
- *   When the current best is down, drained or no longer in the service, the
- *   ranking switches at once. Hysteresis holds the first place only; the
- *   rest of the ranking follows RTT.
+ *   edges), made sticky position by position against the previous cycle's
+ *   order (rankLatencyInto): at each place the incumbent (the next edge of
+ *   the previous order that is still eligible) keeps it unless the fastest
+ *   remaining edge beats it by `hysteresisPct` % AND `hysteresisMinMs`. An
+ *   incumbent that went down, was drained or left the service drops out at
+ *   once; edges not in the previous order only ever challenge.
  * - failover: `service.edges` order.
  * - weighted: weight descending, then policy order; weight-0 edges are left
  *   out unless every eligible edge weighs 0, in which case all are ranked in
  *   policy order (as Route53 treats an all-zero weighted set). DNS planes may
  *   pick among `ranked` by weight per query; the table itself stays
  *   deterministic and `answer` is the top `answers` of this order.
+ *   Failover and weighted orders come from the policy: no hysteresis.
  *
  * Rankings are written into a caller-owned Int32Array (no allocation per
  * route on the hot path); functions return the ranking's length.
@@ -22,18 +24,28 @@
 import type { Service } from '@edgesteer/policy/neutral';
 import type { IndexedService, PolicyIndex } from './policy-index.js';
 
-/** What hysteresis did for one (service, region), for explain. */
+/**
+ * What hysteresis did at one ranking position (for explain). Two kinds:
+ * a comparison (incumbent vs challenger; `challenger` is absent when the
+ * incumbent is itself the fastest remaining edge), and a drop (`dropped`:
+ * an edge of the previous order that is no longer eligible, at the
+ * position it held).
+ */
 export interface HysteresisNote {
-  /** Best edge of the previous cycle. */
+  /** 1-based ranking position. */
+  position: number;
+  /** The incumbent: the edge that held this place, or moved up to it from the previous order. */
   current: string;
-  /** Fastest eligible edge this cycle, when it differs from current. */
+  /** The fastest remaining eligible edge, when it is not the incumbent. */
   challenger?: string;
   currentRttMs?: number;
   challengerRttMs?: number;
-  /** True when the current best stayed first although the challenger ranks ahead by RTT. */
+  /** True when the incumbent kept the place although the challenger is faster by RTT. */
   kept: boolean;
   /** How the challenger compares, e.g. "is only 8% faster (40 ms vs 43.5 ms), needs 20%". */
   comparison?: string;
+  /** Set on drop notes: why the previous edge left the ranking. */
+  dropped?: 'down' | 'drained' | 'not in the service';
   /** Human sentence. */
   why: string;
 }
@@ -48,91 +60,154 @@ export function filterOrderInto(out: Int32Array, order: ArrayLike<number>, svc: 
   return n;
 }
 
-/** Writes the members of a service, in `order` (already eligible only), into `out`. */
-export function filterMembersInto(out: Int32Array, order: ArrayLike<number>, svc: IndexedService): number {
-  let n = 0;
-  for (let i = 0; i < order.length; i++) {
-    const e = order[i]!;
-    if (svc.member[e] === 1) out[n++] = e;
-  }
-  return n;
-}
-
 /**
- * Applies latency hysteresis to a base ranking out[0..n) (eligible edges by
- * RTT): keeps `current` (the previous best edge index, -1 = none) first
- * unless shouldSwitch() says otherwise. `rtt` holds the region's RTTs (NaN =
- * unmeasured). With `note`, a HysteresisNote is stored in note.value
- * (explain only: it builds strings). Returns n.
+ * Latency ranking with hysteresis over the whole order, written to `out`.
+ * `order` holds the region's eligible edges by RTT (rtt.ts: measured ones
+ * ascending, then unmeasured ones, local first); `prev[0..prevLen)` the
+ * previous cycle's order as edge indexes (-1 = an id no longer in the
+ * policy). Position by position, the challenger is the first edge of
+ * `order` serving the service and not yet placed (the fastest remaining),
+ * the incumbent the next edge of `prev` that is still an eligible member
+ * and not yet placed; the challenger takes the place only when
+ * shouldSwitch() says so, else the incumbent keeps it. So an incumbent
+ * that went down or was drained drops out at once (the rest move up), edges
+ * missing from `prev` only challenge, and once the incumbents run out the
+ * rest follows `order`. `placed` is scratch of edge-count length, all zero
+ * on entry and on return. With `notes`, one note per contested position
+ * (and always one for position 1 when it has an incumbent) is appended
+ * (explain only: it builds strings). Returns the ranking's length.
  */
-export function applyHysteresis(
+export function rankLatencyInto(
   out: Int32Array,
-  n: number,
+  order: Int32Array,
   idx: PolicyIndex,
   svc: IndexedService,
   rtt: Float64Array,
   eligible: Uint8Array,
-  current: number,
-  note?: { value?: HysteresisNote },
+  prev: Int32Array,
+  prevLen: number,
+  placed: Uint8Array,
+  notes?: HysteresisNote[],
 ): number {
-  if (current < 0) return n;
-  if (svc.member[current] !== 1 || eligible[current] !== 1) {
-    if (note) {
-      const id = idx.edges[current]!.id;
-      const why = svc.member[current] !== 1 ? 'no longer serves this service' : idx.edges[current]!.drain ? 'is drained' : 'is down';
-      note.value = { current: id, kept: false, why: `previous best ${id} ${why}: switched at once` };
+  const member = svc.member;
+  const m = order.length;
+  let n = 0;
+  let pi = 0;
+  let oi = 0;
+  for (;;) {
+    while (oi < m && (member[order[oi]!] !== 1 || placed[order[oi]!] === 1)) oi++;
+    if (oi === m) break; // every eligible member is placed (incumbents are eligible members too)
+    const challenger = order[oi]!;
+    let incumbent = -1;
+    for (; pi < prevLen; pi++) {
+      const e = prev[pi]!;
+      if (e >= 0 && member[e] === 1 && eligible[e] === 1 && placed[e] === 0) {
+        incumbent = e;
+        break;
+      }
     }
-    return n;
+    let pick = challenger;
+    if (incumbent >= 0 && incumbent !== challenger && !shouldSwitch(svc.service, rtt[incumbent]!, rtt[challenger]!)) pick = incumbent;
+    if (notes && incumbent >= 0 && (incumbent !== challenger || n === 0)) notes.push(positionNote(idx, svc.service, n + 1, incumbent, challenger, rtt, pick === incumbent));
+    out[n++] = pick;
+    placed[pick] = 1;
   }
-  const challenger = out[0]!;
-  const rc = rtt[current]!;
-  if (challenger === current) {
-    if (note) note.value = { current: idx.edges[current]!.id, ...(rc === rc ? { currentRttMs: rc } : {}), kept: false, why: `${idx.edges[current]!.id} is still the fastest` };
-    return n;
+  for (let i = 0; i < n; i++) placed[out[i]!] = 0;
+  return n;
+}
+
+/**
+ * rankLatencyInto() for the common case, in one backward pass over the
+ * previous order instead of a ranking: when no edge is new to it (`prev`,
+ * which must not repeat an edge, holds every one of the service's
+ * `eligibleMembers` eligible members once the edges no longer eligible are
+ * dropped) and no remaining edge is beaten by the margin by the fastest
+ * edge behind it (`pos[e]` is e's place in the region's latency order),
+ * the result is `prev` without the dropped edges: that is written to `out`
+ * and its length returned. Otherwise returns -1 and writes nothing; the
+ * caller ranks. This is the steady state of a settled fleet: RTTs move by
+ * noise and nobody clears the margin.
+ */
+export function standingOrderInto(out: Int32Array, prev: readonly number[], eligibleMembers: number, svc: IndexedService, eligible: Uint8Array, pos: Int32Array, rtt: Float64Array): number {
+  const member = svc.member;
+  let kept = 0;
+  let fastest = -1; // fastest edge (first in latency order) kept behind position i
+  for (let i = prev.length - 1; i >= 0; i--) {
+    const e = prev[i]!;
+    if (member[e] !== 1 || eligible[e] !== 1) continue; // dropped at once
+    kept++;
+    if (fastest >= 0 && pos[fastest]! < pos[e]!) {
+      if (shouldSwitch(svc.service, rtt[e]!, rtt[fastest]!)) return -1;
+    } else fastest = e;
   }
-  const rn = rtt[challenger]!;
-  const keep = !shouldSwitch(svc.service, rc, rn);
-  if (note) {
-    const currentId = idx.edges[current]!.id;
-    const challengerId = idx.edges[challenger]!.id;
-    const comparison = describeComparison(svc.service, rc, rn);
-    note.value = {
-      current: currentId,
-      challenger: challengerId,
-      ...(rc === rc ? { currentRttMs: rc } : {}),
-      ...(rn === rn ? { challengerRttMs: rn } : {}),
-      kept: keep,
-      comparison,
-      why: keep ? `kept ${currentId}: ${challengerId} ${comparison}` : `switched from ${currentId}: ${challengerId} ${comparison}`,
-    };
-  }
-  if (keep) {
-    // Move the current best to the front; the rest keeps its RTT order.
-    let p = 0;
-    while (out[p] !== current) p++;
-    out.copyWithin(1, 0, p);
-    out[0] = current;
+  if (kept === 0 || kept !== eligibleMembers) return -1;
+  let n = 0;
+  for (let i = 0; i < prev.length; i++) {
+    const e = prev[i]!;
+    if (member[e] === 1 && eligible[e] === 1) out[n++] = e;
   }
   return n;
 }
 
 /**
- * Whether a challenger with RTT `rn` replaces a current best with RTT `rc`
- * (NaN = unmeasured). A measured edge beats an unmeasured one; an unmeasured
- * challenger never wins (no evidence); otherwise the challenger must be
- * strictly faster, by ≥ hysteresisPct % of rc and by ≥ hysteresisMinMs.
+ * Drop notes for explain: the edges of the previous order (ids) that are no
+ * longer eligible members of the service, at the places they held.
+ */
+export function droppedNotes(idx: PolicyIndex, svc: IndexedService, eligible: Uint8Array, prevIds: readonly string[]): HysteresisNote[] {
+  const notes: HysteresisNote[] = [];
+  prevIds.forEach((id, i) => {
+    const e = idx.edgeIndex.get(id);
+    if (e !== undefined && svc.member[e] === 1 && eligible[e] === 1) return;
+    const dropped = e === undefined || svc.member[e] !== 1 ? 'not in the service' : idx.edges[e]!.drain ? 'drained' : 'down';
+    const what = dropped === 'not in the service' ? 'no longer serves this service' : `is ${dropped}`;
+    const place = i === 0 ? 'previous best' : `previous #${i + 1}`;
+    notes.push({ position: i + 1, current: id, kept: false, dropped, why: `${place} ${id} ${what}: dropped at once` });
+  });
+  return notes;
+}
+
+function positionNote(idx: PolicyIndex, service: Service, position: number, incumbent: number, challenger: number, rtt: Float64Array, kept: boolean): HysteresisNote {
+  const currentId = idx.edges[incumbent]!.id;
+  const rc = rtt[incumbent]!;
+  const at = position === 1 ? '' : ` at #${position}`;
+  if (incumbent === challenger) {
+    return { position, current: currentId, ...(rc === rc ? { currentRttMs: rc } : {}), kept: false, why: `${currentId} is still the fastest${at}` };
+  }
+  const challengerId = idx.edges[challenger]!.id;
+  const rn = rtt[challenger]!;
+  const comparison = describeComparison(service, rc, rn);
+  return {
+    position,
+    current: currentId,
+    challenger: challengerId,
+    ...(rc === rc ? { currentRttMs: rc } : {}),
+    ...(rn === rn ? { challengerRttMs: rn } : {}),
+    kept,
+    comparison,
+    why: kept ? `kept ${currentId}${at}: ${challengerId} ${comparison}` : `switched from ${currentId}${at}: ${challengerId} ${comparison}`,
+  };
+}
+
+/**
+ * Whether a challenger with RTT `rn` replaces an incumbent with RTT `rc`
+ * (NaN = unmeasured). A measured challenger beats an unmeasured incumbent;
+ * when neither is measured the order before measurement (locality, then
+ * policy order) decides, so the challenger, which comes first in it, wins:
+ * there is no noise to damp. An unmeasured challenger never beats a measured
+ * incumbent (no evidence). Otherwise the challenger must be strictly
+ * faster, by ≥ hysteresisPct % of rc and by ≥ hysteresisMinMs.
  */
 export function shouldSwitch(service: Pick<Service, 'hysteresisPct' | 'hysteresisMinMs'>, rc: number, rn: number): boolean {
-  if (rn !== rn) return false;
   if (rc !== rc) return true;
+  if (rn !== rn) return false;
   const gain = rc - rn;
   return gain > 0 && gain * 100 >= service.hysteresisPct * rc && gain >= service.hysteresisMinMs;
 }
 
 /** Human comparison of challenger vs current, matching shouldSwitch(). */
 export function describeComparison(service: Pick<Service, 'hysteresisPct' | 'hysteresisMinMs'>, rc: number, rn: number): string {
+  if (rc !== rc) return rn !== rn ? 'comes first in the order before measurement (locality, then policy order)' : `is measured (${ms(rn)}) and the incumbent is not`;
   if (rn !== rn) return 'has no RTT yet';
-  if (rc !== rc) return `is measured (${ms(rn)}) and the current best is not`;
   const gain = rc - rn;
   const pct = rc > 0 ? (gain / rc) * 100 : 0;
   const vs = `(${ms(rn)} vs ${ms(rc)})`;

@@ -3,7 +3,7 @@ import type { DecisionState } from './types.js';
 
 /** State before any observation or decision: every edge is assumed up. */
 export function initialState(): DecisionState {
-  return { links: {}, verdicts: {}, best: {}, version: 0, hash: '' };
+  return { links: {}, verdicts: {}, order: {}, best: {}, version: 0, hash: '' };
 }
 
 /** Key of a link in DecisionState.links. */
@@ -11,7 +11,7 @@ export function linkKey(probeRegion: string, edge: string): string {
   return `${probeRegion}|${edge}`;
 }
 
-/** Key of a hysteresis memory entry in DecisionState.best. */
+/** Key of a hysteresis memory entry in DecisionState.order and DecisionState.best. */
 export function bestKey(service: string, region: string): string {
   return `${service}|${region}`;
 }

@@ -3,10 +3,10 @@
  */
 import type { Policy } from '@edgesteer/policy/neutral';
 import type { DecisionState, RouteEntry, RoutingTable, ServiceRoutes } from './types.js';
-import { compilePolicy, type CompiledPolicy, type RouteMemo, type ServiceMemo } from './compiled-policy.js';
-import { computeRouteInto, eligibleOrder, prepareDecision, take, type BaseValidity, type DecisionContext, type RouteIndexes } from './context.js';
+import { compilePolicy, type CompiledPolicy, type OrderMemory, type RouteMemo, type ServiceMemo } from './compiled-policy.js';
+import { computeRouteInto, prepareDecision, take, type BaseValidity, type DecisionContext, type RouteIndexes } from './context.js';
 import { initialState } from './state.js';
-import { combineHash, routeJson, serviceJson } from './table-hash.js';
+import { combineHash } from './table-hash.js';
 import { sha256Hex } from './sha256.js';
 
 /** Result of one decision cycle. */
@@ -22,7 +22,7 @@ export interface Decision {
  * Pure and deterministic: the same policy, state and `now` give the same
  * table, bit for bit, in any process. Inputs are not mutated. The returned
  * state carries the verdicts (with their `since` and fail-static memory),
- * the hysteresis memory (best edge per latency-steered service and region)
+ * the hysteresis memory (ranked order per latency-steered service and region)
  * and the table version, which increments only when the table hash changes.
  * Links of regions or edges no longer in the policy are dropped from it.
  *
@@ -43,10 +43,8 @@ export function decide(policy: Policy, state: DecisionState, now: number): Decis
   const out = new Int32Array(idx.edges.length);
   const services: Record<string, ServiceRoutes> = {};
   const digests: Record<string, string> = {};
-  // Hysteresis memory: the previous object is reused when nothing moved.
-  const bestIds = new Array<string | undefined>(idx.services.length * R);
-  let bestChanged = false;
-  let bestCount = 0;
+  // Hysteresis memory by route slot (latency-steered, ranked routes only).
+  const orders = new Array<readonly string[] | undefined>(idx.services.length * R);
   const entries = new Array<RouteEntry>(R);
 
   for (let s = 0; s < idx.services.length; s++) {
@@ -54,14 +52,16 @@ export function decide(policy: Policy, state: DecisionState, now: number): Decis
     if (services[service.id]) continue; // duplicate id: the validator reports it; first wins
     const prev = compiled.serviceMemo[s];
     let routingSame = prev !== undefined;
-    let entriesSame = prev?.built !== undefined;
     const memos: RouteMemo[] = new Array<RouteMemo>(R);
     for (let r = 0; r < R; r++) {
       const res = computeRouteInto(ctx, s, r, out, undefined, valid);
       const slot = s * R + r;
       let m = compiled.routeMemo[slot];
       if (!m || !sameRoute(m, res, out)) {
-        m = makeMemo(compiled, res, out, service.answers);
+        // The route before last comes back when an edge flaps: reuse it.
+        const alt = compiled.routeMemoAlt[slot];
+        compiled.routeMemoAlt[slot] = m;
+        m = alt !== undefined && sameRoute(alt, res, out) ? alt : makeMemo(compiled, res, out, service.answers);
         compiled.routeMemo[slot] = m;
       }
       memos[r] = m;
@@ -73,23 +73,20 @@ export function decide(policy: Policy, state: DecisionState, now: number): Decis
         m.entry = Object.freeze(entryOf(m, rttMs));
         m.entryRtt = rttMs;
       }
-      if (entriesSame && prev!.builtEntries[r] !== m.entry) entriesSame = false;
       entries[r] = m.entry;
-      if (service.steering === 'latency' && m.mode === 'ranked') {
-        bestIds[s * R + r] = m.ranked[0]!;
-        bestCount++;
-        if (res.previousBest !== m.ranked[0]) bestChanged = true;
-      }
+      if (service.steering === 'latency' && m.mode === 'ranked') orders[slot] = m.ranked;
     }
     let memo: ServiceMemo;
     if (routingSame) {
       memo = prev!;
     } else {
-      const json = serviceJson(service, memos.map((m, r) => [idx.regions[r]!.id, m.json] as const));
-      memo = { routes: memos, digest: sha256Hex(json), built: undefined, builtEntries: [] };
+      // As for routes: the service's routing before last (an edge flapping back) keeps its digest.
+      const alt = compiled.serviceMemoAlt[s];
+      memo = alt !== undefined && sameItems(alt.routes, memos) ? alt : { routes: memos, digest: sha256Hex(serviceJsonFast(compiled, service, memos)), built: undefined, builtEntries: [] };
+      compiled.serviceMemoAlt[s] = prev;
       compiled.serviceMemo[s] = memo;
     }
-    if (!entriesSame || !memo.built) {
+    if (!memo.built || !sameItems(memo.builtEntries, entries)) {
       const regions: Record<string, RouteEntry> = {};
       for (let r = 0; r < R; r++) regions[idx.regions[r]!.id] = entries[r]!;
       memo.builtEntries = entries.slice();
@@ -99,21 +96,14 @@ export function decide(policy: Policy, state: DecisionState, now: number): Decis
     digests[service.id] = memo.digest;
   }
 
-  let best = state.best;
-  const previousSize = compiled.lastBest?.best === state.best ? compiled.lastBest.size : Object.keys(state.best).length;
-  if (bestChanged || bestCount !== previousSize) {
-    best = {};
-    for (let i = 0; i < bestIds.length; i++) if (bestIds[i] !== undefined) best[compiled.bestKeys[i]!] = bestIds[i]!;
-  }
-  compiled.lastBest = { best, size: bestCount };
-
+  const memory = orderMemory(compiled, state, orders);
   const edges: RoutingTable['edges'] = {};
   for (const e of idx.edges) if (!edges[e.id]) edges[e.id] = { up: ctx.verdicts[e.id]!.up, drain: e.drain };
   const hash = combineHash(compiled.policyHash, edges, digests);
   const version = hash === state.hash ? state.version : state.version + 1;
   return {
     table: { version, hash, policyHash: compiled.policyHash, generatedAt: now, services, edges },
-    state: { links: ctx.links, verdicts: ctx.verdicts, best, version, hash },
+    state: { links: ctx.links, verdicts: ctx.verdicts, order: memory.order, best: memory.best, version, hash },
   };
 }
 
@@ -126,19 +116,69 @@ export function tableForPolicy(policy: Policy, now: number): RoutingTable {
   return decide(policy, initialState(), now).table;
 }
 
-/** Compares this cycle's eligible set and orders with the last decide()'s, and records them. */
+/**
+ * The state's hysteresis memory (order, and best derived from it) for this
+ * cycle's orders by slot. The objects are values shared between states: the
+ * previous ones are returned when nothing moved, and so are the ones before
+ * them when the orders went back to those (an edge flapping).
+ */
+function orderMemory(compiled: CompiledPolicy, state: DecisionState, orders: ReadonlyArray<readonly string[] | undefined>): OrderMemory {
+  const last = compiled.lastOrder;
+  if (last !== undefined && last.order === state.order && last.best === state.best && sameItems(last.bySlot, orders)) return last;
+  const alt = compiled.lastOrderAlt;
+  let memory: OrderMemory;
+  if (alt !== undefined && sameItems(alt.bySlot, orders)) {
+    memory = alt;
+  } else {
+    const order: Record<string, readonly string[]> = {};
+    let best: Record<string, string> | undefined = {};
+    // best changes far less often than order: keep the last object when every first place stayed.
+    let bestSame = last !== undefined && last.best === state.best;
+    for (let i = 0; i < orders.length; i++) {
+      const o = orders[i];
+      if (bestSame && (o === undefined ? last!.bySlot[i] !== undefined : last!.bySlot[i]?.[0] !== o[0])) bestSame = false;
+      if (o === undefined) continue;
+      order[compiled.bestKeys[i]!] = o;
+      best[compiled.bestKeys[i]!] = o[0]!;
+    }
+    if (bestSame) best = last!.best;
+    memory = { order, best, bySlot: orders };
+  }
+  compiled.lastOrderAlt = last;
+  compiled.lastOrder = memory;
+  return memory;
+}
+
+/** Compares this cycle's eligible set and RTTs with the last decide()'s, and records them. */
 function baseValidity(compiled: CompiledPolicy, ctx: DecisionContext): BaseValidity {
   const R = compiled.idx.regions.length;
   const eligibleSame = compiled.lastEligible !== undefined && sameInts(compiled.lastEligible, ctx.eligible);
-  const regionSame = new Uint8Array(R);
+  const rttSame = new Uint8Array(R);
   for (let r = 0; r < R; r++) {
-    const order = eligibleOrder(ctx, r);
-    const last = compiled.lastOrders[r];
-    regionSame[r] = last !== undefined && sameInts(last, order) ? 1 : 0;
-    compiled.lastOrders[r] = order;
+    const last = compiled.lastRtts[r];
+    rttSame[r] = last !== undefined && sameRtts(last, ctx.rtts[r]!) ? 1 : 0;
+    compiled.lastRtts[r] = ctx.rtts[r]!;
   }
   compiled.lastEligible = ctx.eligible;
-  return { regionSame, eligibleSame };
+  return { eligibleSame, rttSame };
+}
+
+/** Element-wise equal, NaN equal to NaN (unmeasured stays unmeasured). */
+function sameRtts(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x !== y && (x === x || y === y)) return false;
+  }
+  return true;
+}
+
+/** Same length and the same items by identity. */
+function sameItems<T>(a: ReadonlyArray<T | undefined>, b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function sameInts(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
@@ -163,13 +203,26 @@ function makeMemo(compiled: CompiledPolicy, res: RouteIndexes, out: Int32Array, 
   for (let i = 0; i < edges.length; i++) names[i] = ids[edges[i]!]!.id;
   const ranked = res.mode === 'ranked' ? names : [];
   const answer = res.mode === 'ranked' ? names.slice(0, answers) : res.mode === 'fallback' ? names : [];
-  // Serialise before freezing: JSON.stringify's fast path skips frozen arrays.
-  const json = routeJson({ answer, mode: res.mode, ranked });
+  const json = '{"answer":' + idList(compiled, answer) + ',"mode":"' + res.mode + '","ranked":' + idList(compiled, ranked) + '}';
   Object.freeze(ranked);
   Object.freeze(answer);
   const m: RouteMemo = { mode: res.mode, answer, ranked, edges, json, entry: undefined as unknown as RouteEntry, entryRtt: NaN };
   m.entry = Object.freeze(entryOf(m, NaN));
   return m;
+}
+
+/** JSON text of a list of edge ids (what JSON.stringify writes, built in one join when ids need no escaping). */
+function idList(compiled: CompiledPolicy, names: readonly string[]): string {
+  if (names.length === 0) return '[]';
+  return compiled.plainEdgeIds ? '["' + names.join('","') + '"]' : JSON.stringify(names);
+}
+
+/** serviceJson() for the memoised routes of one service, regions in key order. */
+function serviceJsonFast(compiled: CompiledPolicy, service: CompiledPolicy['idx']['services'][number]['service'], memos: RouteMemo[]): string {
+  let out = '{"name":' + JSON.stringify(service.name) + ',"regions":{';
+  const order = compiled.regionsByKey;
+  for (let i = 0; i < order.length; i++) out += (i > 0 ? ',' : '') + compiled.quotedRegions[order[i]!]! + ':' + memos[order[i]!]!.json;
+  return out + '},"steering":' + JSON.stringify(service.steering) + ',"ttl":' + JSON.stringify(service.ttl) + ',"types":' + JSON.stringify(service.types) + '}';
 }
 
 function entryOf(m: RouteMemo, rttMs: number): RouteEntry {

@@ -53,7 +53,7 @@ export interface LinkState {
   /** Last failure reason, for explain and dashboards. */
   lastReason?: FailureReason;
   lastDetail?: string;
-  /** Robust RTT estimate in ms (EWMA of connect RTT, or first byte for TCP-less), undefined until measured. */
+  /** Robust RTT estimate in ms (EWMA of first-byte RTT, or of connect RTT when there is no first byte, as for TCP checks), undefined until measured. */
   rttMs?: number;
   /** Number of observations folded in. */
   samples: number;
@@ -77,7 +77,18 @@ export interface DecisionState {
   /** Key: `${probeRegion}|${edge}`. */
   links: Record<string, LinkState>;
   verdicts: Record<string, EdgeVerdict>;
-  /** Current best edge per `${service}|${region}` (hysteresis memory; latency-steered services only). */
+  /**
+   * Ranking hysteresis memory: the ranked order of the last cycle per
+   * `${service}|${region}` (latency-steered services whose route was
+   * ranked). The next cycle keeps each edge at its place unless a faster
+   * edge beats it by the service's hysteresis margin. Absent in states saved
+   * before whole-ranking hysteresis; decide() always sets it.
+   */
+  order?: Record<string, readonly string[]>;
+  /**
+   * First edge of each `order` entry (`best[k] === order[k][0]`). Kept for
+   * readers of older states and as the seed when `order` is absent.
+   */
   best: Record<string, string>;
   /** Table version: incremented each time the table's content hash changes. */
   version: number;

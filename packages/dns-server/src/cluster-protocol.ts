@@ -2,6 +2,7 @@
 import type { RoutingTable } from '@edgesteer/core';
 import type { Policy } from '@edgesteer/policy';
 import type { DnsMetricsSnapshot } from './metrics.js';
+import type { RrlCounts, RrlOptions } from './rrl.js';
 
 /** Worker settings, passed in the EDGESTEER_DNS_WORKER environment variable as JSON. */
 export interface WorkerConfig {
@@ -12,6 +13,8 @@ export interface WorkerConfig {
   tcpIdleMs: number;
   maxTcpConnections: number;
   logLevel: string;
+  /** Response rate limiting in this worker (undefined = off). */
+  rrl?: RrlOptions;
 }
 
 export const WORKER_ENV = 'EDGESTEER_DNS_WORKER';
@@ -22,5 +25,5 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'listening'; index: number }
-  | { type: 'metrics'; index: number; counts: Omit<DnsMetricsSnapshot, 'table' | 'processes'> }
+  | { type: 'metrics'; index: number; counts: Omit<DnsMetricsSnapshot, 'table' | 'processes'>; rrl?: RrlCounts }
   | { type: 'error'; index: number; code: string; message: string };

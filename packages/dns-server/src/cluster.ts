@@ -20,6 +20,7 @@ import { DnsCounters, sumCounts, type DnsMetricsSnapshot } from './metrics.js';
 import type { DnsServerOptions } from './options.js';
 import { bindBoth, DEFAULTS } from './server.js';
 import type { StateKeeper } from './state-keeper.js';
+import { addRrlCounts, type RrlCounts, type RrlOptions } from './rrl.js';
 
 export interface ClusterOptions extends DnsServerOptions {
   host: string;
@@ -27,12 +28,15 @@ export interface ClusterOptions extends DnsServerOptions {
   workers: number;
   log: Logger;
   keeper: StateKeeper;
+  /** Resolved RRL settings for every worker; undefined = off. */
+  rrlSettings?: RrlOptions | undefined;
 }
 
 export interface RunningCluster {
   port: number;
   broadcast: (policy: unknown, table: unknown) => void;
   counts: () => Omit<DnsMetricsSnapshot, 'table' | 'processes'>;
+  rrlCounts: () => RrlCounts;
   close: () => Promise<void>;
 }
 
@@ -69,6 +73,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   const exec = fileURLToPath(new URL('./worker-main.js', import.meta.url));
   cluster.setupPrimary({ exec, args: [] });
   const counts = new Map<number, Omit<DnsMetricsSnapshot, 'table' | 'processes'>>();
+  const rrlCounts = new Map<number, RrlCounts>();
   const workers = new Map<number, Worker>();
   let closing = false;
 
@@ -83,6 +88,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       tcpIdleMs: o.tcpIdleMs ?? DEFAULTS.tcpIdleMs,
       maxTcpConnections: o.maxTcpConnections ?? DEFAULTS.maxTcpConnections,
       logLevel: log.level,
+      ...(o.rrlSettings ? { rrl: o.rrlSettings } : {}),
     };
     const w = cluster.fork({ [WORKER_ENV]: JSON.stringify(cfg) });
     workers.set(index, w);
@@ -96,6 +102,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
           resolve();
         } else if (m.type === 'metrics') {
           counts.set(index, m.counts);
+          if (m.rrl) rrlCounts.set(index, m.rrl);
         } else if (m.type === 'error') {
           log.error({ code: m.code, worker: index }, m.message);
           if (!listening) {
@@ -158,6 +165,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       for (const w of workers.values()) if (w.isConnected()) w.send(msg);
     },
     counts: () => (counts.size === 0 ? new DnsCounters().counts() : sumCounts([...counts.values()])),
+    rrlCounts: () => [...rrlCounts.values()].reduce<RrlCounts>((acc, c) => addRrlCounts(acc, c), { dropped: 0, slipped: 0 }),
     close,
   };
 }

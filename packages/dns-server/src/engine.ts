@@ -41,9 +41,12 @@ export class DnsEngine {
 
   /** Answers one message; null = send nothing. Never throws. */
   answer(msg: Uint8Array, client: string, transport: 'udp' | 'tcp'): Uint8Array | null {
+    // Answer-time histogram, sampled: see latency-histogram.ts for what it costs.
+    const t0 = this.counters.latency.start();
     try {
       const out = this.current.answer(msg, client, transport === 'udp' ? this.udpOpts : this.tcpOpts);
       this.counters.count(this.info, transport);
+      this.counters.latency.stop(t0);
       return out;
     } catch (err) {
       this.counters.errors++;

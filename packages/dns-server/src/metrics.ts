@@ -4,6 +4,7 @@
  * client region (answers that depended on it) and the service id.
  */
 import { RCODE_NAMES, type AnswerInfo } from '@edgesteer/dns-wire';
+import { addLatency, LatencyHistogram, type LatencySnapshot } from './latency-histogram.js';
 
 /** A point-in-time copy of the counters and table state. Plain JSON. */
 export interface DnsMetricsSnapshot {
@@ -23,6 +24,8 @@ export interface DnsMetricsSnapshot {
   /** Unexpected errors while answering (a bug if non-zero). */
   errors: number;
   tcpConnections: { open: number; accepted: number; rejected: number };
+  /** In-process answer time histogram (see latency-histogram.ts). */
+  latency: LatencySnapshot;
   table: {
     version: number;
     hash: string;
@@ -39,6 +42,8 @@ export interface DnsMetricsSnapshot {
   };
   /** Worker processes contributing (1 when single-process). */
   processes: number;
+  /** Response rate limiting over UDP: responses dropped / sent truncated (slip). Absent when RRL is off. */
+  rrl?: { dropped: number; slipped: number };
 }
 
 function inc(map: Record<string, number>, key: string): void {
@@ -59,6 +64,7 @@ export class DnsCounters {
   readonly byRcode: Record<string, number> = Object.create(null) as Record<string, number>;
   readonly byRegion: Record<string, number> = Object.create(null) as Record<string, number>;
   readonly byService: Record<string, number> = Object.create(null) as Record<string, number>;
+  readonly latency = new LatencyHistogram();
 
   /** Counts one answered (or dropped) query from the plane's AnswerInfo. */
   count(info: AnswerInfo, transport: 'udp' | 'tcp'): void {
@@ -87,6 +93,7 @@ export class DnsCounters {
       dropped: this.dropped,
       errors: this.errors,
       tcpConnections: { open: this.tcpOpen, accepted: this.tcpAccepted, rejected: this.tcpRejected },
+      latency: this.latency.snapshot(),
     };
   }
 }
@@ -111,6 +118,7 @@ export function sumCounts(parts: ReadonlyArray<Omit<DnsMetricsSnapshot, 'table' 
     out.tcpConnections.open += p.tcpConnections.open;
     out.tcpConnections.accepted += p.tcpConnections.accepted;
     out.tcpConnections.rejected += p.tcpConnections.rejected;
+    addLatency(out.latency, p.latency);
   }
   return out;
 }

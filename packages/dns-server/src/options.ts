@@ -3,6 +3,7 @@ import type { Policy } from '@edgesteer/policy';
 import type { Logger } from 'pino';
 import type { DnsMetricsSnapshot } from './metrics.js';
 import type { TableFollowerOptions } from './table-follower.js';
+import type { RrlCounts, RrlOptions } from './rrl.js';
 
 /** Options of {@link startDnsServer}. */
 export interface DnsServerOptions {
@@ -30,7 +31,13 @@ export interface DnsServerOptions {
   watch?: boolean;
   /** Reload the policy file on SIGHUP (default false; the CLI sets it). */
   handleSigHup?: boolean;
-  /** Controller polling knobs. */
+  /**
+   * Response rate limiting over UDP (see rrl.ts). Default on: RRL_DEFAULTS
+   * (100 responses/s per /24 or /56 and response class, slip 2, loopback
+   * exempt). `false` or `ratePerSecond: 0` turns it off.
+   */
+  rrl?: Partial<RrlOptions> | false;
+  /** Controller polling knobs.
   follower?: Partial<Omit<TableFollowerOptions, 'controller' | 'onTable' | 'log'>>;
   /** pino logger (default: JSON to stdout, level info). */
   logger?: Logger;
@@ -53,6 +60,8 @@ export interface DnsServer {
   reload(): Promise<boolean>;
   /** Counters and table state. In worker mode the counters lag by up to a second. */
   metrics(): DnsMetricsSnapshot;
+  /** Response rate limiting counters (summed over workers; zero when RRL is off). */
+  rrlCounts(): RrlCounts;
   /** The table being served. */
   readonly table: RoutingTable;
 }

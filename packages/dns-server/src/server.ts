@@ -12,6 +12,7 @@ import type { DnsServer, DnsServerOptions } from './options.js';
 import { StateKeeper } from './state-keeper.js';
 import { listenTcp, type TcpListener } from './tcp-listener.js';
 import { listenUdp } from './udp-listener.js';
+import { ResponseRateLimiter, rrlSettings } from './rrl.js';
 
 export const DEFAULTS = { host: '127.0.0.1', port: 5353, maxUdp: 1232, tcpIdleMs: 10_000, maxTcpConnections: 1000 } as const;
 
@@ -63,6 +64,8 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   const host = opts.host ?? DEFAULTS.host;
   const maxUdp = opts.maxUdp ?? DEFAULTS.maxUdp;
   const workers = Math.max(1, Math.floor(opts.workers ?? 1));
+  // Validated before anything binds: a bad --rrl-exempt must not leave a half-started server.
+  const rrl = rrlSettings(opts.rrl);
   let engine: DnsEngine | undefined;
   let broadcast: ((policy: unknown, table: unknown) => void) | undefined;
   const keeper = await StateKeeper.create({
@@ -76,7 +79,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   });
 
   if (workers > 1) {
-    const cluster = await startCluster({ ...opts, host, maxUdp, workers, log, keeper });
+    const cluster = await startCluster({ ...opts, host, maxUdp, workers, log, keeper, rrlSettings: rrl });
     broadcast = cluster.broadcast;
     keeper.start();
     log.info({ listen: `${host}:${cluster.port}`, host, port: cluster.port, workers, tableVersion: keeper.table.version, source: keeper.source }, 'dns server ready');
@@ -90,7 +93,8 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       setTable: (t) => void keeper.setTable(t),
       setPolicy: (p) => keeper.setPolicy(p),
       reload: () => keeper.reload('api'),
-      metrics: () => ({ ...cluster.counts(), table: tableMetrics(keeper), processes: workers }),
+      metrics: () => ({ ...cluster.counts(), table: tableMetrics(keeper), processes: workers, ...(rrl ? { rrl: cluster.rrlCounts() } : {}) }),
+      rrlCounts: () => cluster.rrlCounts(),
       close: async () => {
         keeper.stop();
         await cluster.close();
@@ -100,12 +104,13 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   }
 
   const eng = new DnsEngine(keeper.plane, log, maxUdp);
+  const limiter = rrl ? new ResponseRateLimiter(rrl) : undefined;
   engine = eng;
   const idleMs = opts.tcpIdleMs ?? DEFAULTS.tcpIdleMs;
   const maxConnections = opts.maxTcpConnections ?? DEFAULTS.maxTcpConnections;
   const bound = await bindBoth<Socket, TcpListener>(
     opts.port ?? DEFAULTS.port,
-    (port) => listenUdp(eng, log, { host, port }),
+    (port) => listenUdp(eng, log, { host, port, rrl: limiter }),
     (port) => listenTcp(eng, log, { host, port, idleMs, maxConnections }),
   );
   keeper.start();
@@ -121,7 +126,8 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     setTable: (t) => void keeper.setTable(t),
     setPolicy: (p) => keeper.setPolicy(p),
     reload: () => keeper.reload('api'),
-    metrics: () => ({ ...counters.counts(), table: tableMetrics(keeper), processes: 1 }),
+    metrics: () => ({ ...counters.counts(), table: tableMetrics(keeper), processes: 1, ...(limiter ? { rrl: { ...limiter.counts } } : {}) }),
+    rrlCounts: () => ({ dropped: limiter?.counts.dropped ?? 0, slipped: limiter?.counts.slipped ?? 0 }),
     close: async () => {
       keeper.stop();
       await new Promise<void>((resolve) => bound.udp.close(() => resolve()));

@@ -117,7 +117,10 @@ export class TableFollower {
     let backoff = pollMs;
     let quick304 = 0;
     while (!this.stopped) {
-      const wait = this.longPoll && this.etag !== undefined;
+      // After a failure, ask once without waiting: a restarted controller with an
+      // unchanged table would otherwise hold the long poll (up to 25 s) before
+      // the server can tell it is back in touch.
+      const wait = this.longPoll && this.etag !== undefined && !this.failing;
       this.abort = new AbortController();
       const timeout = setTimeout(() => this.abort?.abort(), wait ? (this.opts.longPollTimeoutMs ?? 65_000) : 10_000);
       const started = Date.now();

@@ -8,6 +8,7 @@ import { lookup as dnsLookup } from 'node:dns';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type { DnsEngine } from './engine.js';
+import type { ResponseRateLimiter } from './rrl.js';
 
 export interface UdpListenOptions {
   host: string;
@@ -16,6 +17,8 @@ export interface UdpListenOptions {
   reusePort?: boolean;
   /** Socket buffer sizes in bytes (bursts are absorbed here instead of dropped). */
   bufferBytes?: number;
+  /** Response rate limiting (RRL); undefined = off. */
+  rrl?: ResponseRateLimiter | undefined;
 }
 
 /**
@@ -35,12 +38,15 @@ function literalLookup(address: string, family: number, cb: (err: NodeJS.ErrnoEx
 export function listenUdp(engine: DnsEngine, log: Logger, opts: UdpListenOptions): Promise<dgram.Socket> {
   const type = opts.host.includes(':') ? 'udp6' : 'udp4';
   const sock = dgram.createSocket({ type, reusePort: opts.reusePort ?? false, lookup: literalLookup as unknown as typeof dnsLookup });
+  const rrl = opts.rrl;
   let sendErrors = 0;
   let lastErrLog = 0;
   sock.on('message', (msg, rinfo) => {
     if (rinfo.port === 0) return;
     const out = engine.answer(msg, rinfo.address, 'udp');
-    if (out !== null) sock.send(out, rinfo.port, rinfo.address);
+    if (out === null) return;
+    const send = rrl === undefined ? out : rrl.filter(out, rinfo.address, Date.now());
+    if (send !== null) sock.send(send, rinfo.port, rinfo.address);
   });
   return new Promise((resolve, reject) => {
     const onStartError = (err: Error) => reject(err);

@@ -9,6 +9,7 @@ import { DnsEngine } from './engine.js';
 import { defaultLogger } from './logger.js';
 import { listenTcp, type TcpListener } from './tcp-listener.js';
 import { listenUdp } from './udp-listener.js';
+import { ResponseRateLimiter } from './rrl.js';
 import type { Socket } from 'node:dgram';
 
 const cfg = JSON.parse(process.env[WORKER_ENV] ?? 'null') as WorkerConfig | null;
@@ -50,8 +51,9 @@ async function onMessage(m: ToWorker): Promise<void> {
   }
   const eng = new DnsEngine(plane, log, cfg!.maxUdp);
   engine = eng;
+  const limiter = cfg!.rrl ? new ResponseRateLimiter(cfg!.rrl) : undefined;
   try {
-    udp = await listenUdp(eng, log, { host: cfg!.host, port: cfg!.port, reusePort: true });
+    udp = await listenUdp(eng, log, { host: cfg!.host, port: cfg!.port, reusePort: true, rrl: limiter });
     tcp = await listenTcp(eng, log, { host: cfg!.host, port: cfg!.port, reusePort: true, idleMs: cfg!.tcpIdleMs, maxConnections: cfg!.maxTcpConnections });
   } catch (err) {
     send({ type: 'error', index: cfg!.index, code: 'E_DNS_BIND', message: `worker ${cfg!.index} cannot bind ${cfg!.host}:${cfg!.port}: ${(err as Error).message}` });
@@ -59,7 +61,7 @@ async function onMessage(m: ToWorker): Promise<void> {
   }
   log.info({ listen: `${cfg!.host}:${cfg!.port}`, tableVersion: m.table.version }, 'dns worker listening');
   send({ type: 'listening', index: cfg!.index });
-  setInterval(() => send({ type: 'metrics', index: cfg!.index, counts: eng.counters.counts() }), 1000).unref();
+  setInterval(() => send({ type: 'metrics', index: cfg!.index, counts: eng.counters.counts(), ...(limiter ? { rrl: { ...limiter.counts } } : {}) }), 1000).unref();
 }
 
 process.on('message', (m: ToWorker) => {

@@ -16,6 +16,20 @@ export type DualListener = (req: IncomingMessage | Http2ServerRequest, res: Serv
 /** The HTTP/2 connection preface (RFC 9113 §3.4) starts with these bytes. */
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n');
 
+/** Limits on slow clients (a slowloris must not hold connections forever). */
+export interface DualServerOptions {
+  /** A client must finish its request head within this (HTTP/1.1). Default 10 s. */
+  headersTimeoutMs?: number;
+  /** …and the whole request, body included, within this. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** A new connection must send enough to tell HTTP/1.1 from HTTP/2 within this. Default 10 s. */
+  sniffTimeoutMs?: number;
+  /** An HTTP/2 session with no activity for this long is closed. Default 60 s. */
+  h2IdleTimeoutMs?: number;
+}
+
+export const DUAL_SERVER_DEFAULTS = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, sniffTimeoutMs: 10_000, h2IdleTimeoutMs: 60_000 } as const;
+
 export interface DualServer {
   server: Server;
   /** Ends every open connection (keep-alive and HTTP/2 sessions), then stops listening. */
@@ -23,15 +37,28 @@ export interface DualServer {
 }
 
 /** Creates the sniffing server (not yet listening). */
-export function createDualServer(listener: DualListener): DualServer {
-  const h1 = createHttp1Server(listener as (req: IncomingMessage, res: ServerResponse) => void);
+export function createDualServer(listener: DualListener, opts: DualServerOptions = {}): DualServer {
+  const o = { ...DUAL_SERVER_DEFAULTS, ...opts };
+  const h1 = createHttp1Server(
+    { headersTimeout: o.headersTimeoutMs, requestTimeout: o.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(o.headersTimeoutMs / 4))) },
+    listener as (req: IncomingMessage, res: ServerResponse) => void,
+  );
+  // Node enforces headersTimeout/requestTimeout (answering 408) from a checker
+  // it starts when a server emits 'listening'. h1 never listens itself (the
+  // sniffing server below hands it sockets), so start the checker here;
+  // without it a client that sends its head one byte at a time holds the
+  // connection forever.
+  h1.emit('listening');
   const h2 = createHttp2Server(listener as (req: Http2ServerRequest, res: Http2ServerResponse) => void);
+  h2.setTimeout(o.h2IdleTimeoutMs);
   const sockets = new Set<Socket>();
 
   const server = createNetServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     socket.once('error', () => socket.destroy());
+    // Until the first bytes arrive nobody else watches this socket.
+    socket.setTimeout(o.sniffTimeoutMs, () => socket.destroy());
     let seen = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       seen = Buffer.concat([seen, chunk]);
@@ -40,6 +67,7 @@ export function createDualServer(listener: DualListener): DualServer {
       // Wait until the bytes seen can tell the two apart.
       if (isH2 && n < PREFACE.length) return;
       socket.off('data', onData);
+      socket.setTimeout(0);
       socket.pause();
       if (isH2) {
         h2.emit('connection', replaying(socket, seen));
@@ -57,6 +85,8 @@ export function createDualServer(listener: DualListener): DualServer {
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
+        // Stops h1's timeout checker (h1 is not listening, so its callback gets ERR_SERVER_NOT_RUNNING: fine).
+        h1.close(() => {});
         server.close(() => resolve());
       }),
   };

@@ -4,3 +4,4 @@
  */
 export { startWorkerNode, parseListen, type RunningWorker, type WorkerNodeOptions } from './start.js';
 export { FilePolicySource, type PolicyReload } from './file-policy-source.js';
+export { createWorkerNodeMetrics, type WorkerNodeMetrics } from './node-metrics.js';

@@ -20,7 +20,8 @@ import {
   type PolicySource,
 } from '../index.js';
 import { FilePolicySource, type PolicyReload } from './file-policy-source.js';
-import { createDualServer, type DualListener } from './h1-h2c-server.js';
+import { createDualServer, type DualListener, type DualServerOptions } from './h1-h2c-server.js';
+import { createWorkerNodeMetrics, type WorkerNodeMetrics } from './node-metrics.js';
 
 export interface WorkerNodeOptions {
   /** Policy file (YAML or JSON). Either this or `policy`. */
@@ -43,6 +44,10 @@ export interface WorkerNodeOptions {
   refreshMs?: number;
   /** Accepted report signature clock skew. Default 300 s. */
   signatureWindowMs?: number;
+  /** Slow-client limits (header/request/sniff/HTTP2 idle timeouts); defaults in DUAL_SERVER_DEFAULTS. */
+  http?: DualServerOptions;
+  /** Serve Prometheus metrics at GET /metrics. Default true. */
+  metrics?: boolean;
 }
 
 export interface RunningWorker {
@@ -51,6 +56,8 @@ export interface RunningWorker {
   host: string;
   port: number;
   worker: WorkerApp;
+  /** The /metrics registry (absent with `metrics: false`). */
+  metrics?: WorkerNodeMetrics;
   /** Re-reads the policy file (no-op result 'unchanged' without one). */
   reloadPolicy(): Promise<PolicyReload>;
   close(): Promise<void>;
@@ -91,7 +98,8 @@ export async function startWorkerNode(opts: WorkerNodeOptions): Promise<RunningW
   });
 
   const host = opts.host ?? '127.0.0.1';
-  const dual = createDualServer(getRequestListener(worker.app.fetch) as DualListener);
+  const metrics = opts.metrics === false ? undefined : createWorkerNodeMetrics(worker);
+  const dual = createDualServer(getRequestListener(metrics ? metrics.wrap(worker.app.fetch) : worker.app.fetch) as DualListener, opts.http);
   await new Promise<void>((resolve, reject) => {
     dual.server.once('error', reject);
     dual.server.listen(opts.port ?? 0, host, () => {
@@ -108,6 +116,7 @@ export async function startWorkerNode(opts: WorkerNodeOptions): Promise<RunningW
     host,
     port,
     worker,
+    ...(metrics ? { metrics } : {}),
     reloadPolicy: async () => (file ? file.reload() : { result: 'unchanged' }),
     close: async () => {
       file?.close();

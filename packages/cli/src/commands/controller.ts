@@ -1,6 +1,7 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { ControlError, DEFAULT_LISTEN, DEFAULT_STATE_DIR, DEFAULT_TICK_MS, startController } from '@edgesteer/control';
 import { CliError } from '../cli-error.js';
+import { startRoute53Driver, type Route53Driver } from '../controller/route53-driver.js';
 
 interface ControllerFlags {
   policy: string;
@@ -10,6 +11,12 @@ interface ControllerFlags {
   keyFile?: string;
   tickMs: string;
   watch: boolean;
+  route53: boolean;
+  route53Endpoint?: string;
+  cloudwatchEndpoint?: string;
+  route53Interval: string;
+  route53InsyncPollMs?: string;
+  route53Force?: boolean;
 }
 
 /** Runs a controller until SIGINT/SIGTERM, then shuts it down cleanly (state flushed). */
@@ -34,12 +41,26 @@ async function runController(flags: ControllerFlags): Promise<void> {
     throw err;
   }
   const r = running;
+  const interval = Number(flags.route53Interval);
+  if (!Number.isFinite(interval) || interval < 1) {
+    await r.close();
+    throw new CliError('E_USAGE', `--route53-interval must be a number of seconds ≥ 1, got "${flags.route53Interval}"`, 2);
+  }
+  const route53: Route53Driver | undefined = flags.route53
+    ? startRoute53Driver(r, {
+        intervalMs: interval * 1000,
+        force: flags.route53Force === true,
+        ...(flags.route53Endpoint !== undefined ? { endpoint: flags.route53Endpoint } : {}),
+        ...(flags.cloudwatchEndpoint !== undefined ? { cloudwatchEndpoint: flags.cloudwatchEndpoint } : {}),
+        ...(flags.route53InsyncPollMs !== undefined ? { insyncPollMs: Number(flags.route53InsyncPollMs) } : {}),
+      })
+    : undefined;
   await new Promise<void>((done) => {
     const stop = (signal: NodeJS.Signals) => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       r.controller.log.info({ event: 'signal', signal }, `received ${signal}: shutting down`);
-      void r.close().then(done, (err: unknown) => {
+      void Promise.all([route53?.stop(), r.close()]).then(() => done(), (err: unknown) => {
         r.controller.log.error({ event: 'shutdown_failed', err: String(err) }, 'shutdown failed');
         done();
       });
@@ -61,6 +82,12 @@ export function registerController(program: Command): void {
     .option('--key-file <file>', 'probe HMAC keys, one "probe-id=secret" per line (default: $EDGESTEER_PROBE_KEYS)')
     .option('--tick-ms <n>', 'decision tick: staleness and fail-static are re-evaluated this often', String(DEFAULT_TICK_MS))
     .option('--no-watch', 'do not watch the policy file (reload with POST /v1/reload)')
+    .option('--no-route53', 'do not reconcile Route53, even when a zone has route53.hostedZoneId')
+    .option('--route53-endpoint <url>', 'Route53 endpoint (emulators; default: AWS_ENDPOINT_URL_ROUTE_53 / AWS_ENDPOINT_URL, else AWS)')
+    .option('--cloudwatch-endpoint <url>', 'CloudWatch endpoint for the health-check alarms (default: AWS_ENDPOINT_URL_CLOUDWATCH / AWS_ENDPOINT_URL, else AWS)')
+    .option('--route53-force', 'apply the first reconcile of a policy even when it touches more than 30% of the owned records')
+    .option('--route53-interval <seconds>', 'full Route53 reconcile at least this often (a table change reconciles at once)', '60')
+    .addOption(new Option('--route53-insync-poll-ms <ms>', 'GetChange poll while waiting for INSYNC (tests)').hideHelp())
     .addHelpText(
       'after',
       `
@@ -78,6 +105,10 @@ Endpoints:
   GET  /metrics           Prometheus text
   POST /v1/observations   signed probe reports
   POST /v1/reload         re-read the policy (Bearer $EDGESTEER_ADMIN_TOKEN)
+
+Route53: when a zone of the policy has route53.hostedZoneId, the controller
+reconciles it from its table (at once on a change, else every --route53-interval),
+with AWS credentials from the SDK's standard chain. Metrics: edgesteer_route53_*.
 
 Example:
   EDGESTEER_PROBE_KEYS=probe-us-east=$(openssl rand -hex 32) \\

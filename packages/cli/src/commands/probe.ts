@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { formatProblem, loadPolicyFile, PolicyReadError, type Policy } from '@edgesteer/policy';
 import type { Observation } from '@edgesteer/core';
-import { loadProbeKey, ProbeError, runProbeOnce, startProbe, type StartProbeOptions } from '@edgesteer/probes';
+import { createProbeLogger, createProbeMetrics, loadProbeKey, parseMetricsListen, ProbeError, runProbeOnce, startMetricsListener, startProbe, type MetricsListener, type ProbeMetrics, type StartProbeOptions } from '@edgesteer/probes';
 import { CliError } from '../cli-error.js';
 
 interface ProbeCliOptions {
@@ -17,6 +17,7 @@ interface ProbeCliOptions {
   probeId?: string;
   concurrency: number;
   logLevel: string;
+  metricsListen?: string;
 }
 
 function positiveInt(value: string): number {
@@ -87,12 +88,28 @@ async function run(opts: ProbeCliOptions): Promise<void> {
       return;
     }
 
-    const handle = startProbe({ ...base, ...(opts.json ? { onObservation: (o: Observation) => process.stdout.write(JSON.stringify(o) + '\n') } : {}) });
+    const metricsAt = opts.metricsListen === undefined ? undefined : parseMetricsListen(opts.metricsListen);
+    const metrics: ProbeMetrics | undefined = metricsAt ? createProbeMetrics() : undefined;
+    const print = opts.json ? (o: Observation) => process.stdout.write(JSON.stringify(o) + '\n') : undefined;
+    const onObservation = metrics || print ? (o: Observation) => { metrics?.observe(o); print?.(o); } : undefined;
+    const log = createProbeLogger({ probe: probeId, region: opts.region, level: base.logLevel ?? 'info' });
+    const handle = startProbe({ ...base, logger: log, ...(onObservation ? { onObservation } : {}) });
+    let listener: MetricsListener | undefined;
+    if (metrics && metricsAt) {
+      metrics.setStats(() => handle.stats());
+      try {
+        listener = await startMetricsListener(metrics.registry, metricsAt);
+      } catch (err) {
+        await handle.stop(0);
+        throw err;
+      }
+      log.info({ event: 'probe.metrics_listening', url: listener.url }, `metrics on ${listener.url}`);
+    }
     await new Promise<void>((resolve) => {
       const onSignal = () => {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
-        void handle.stop().then(resolve);
+        void Promise.all([handle.stop(), listener?.close()]).then(() => resolve());
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
@@ -118,6 +135,7 @@ export function registerProbe(program: Command): void {
     .option('--json', 'print observations as JSON lines on stdout')
     .option('--key-file <file>', 'HMAC key file (JSON or id=secret lines, mode 600); default: EDGESTEER_PROBE_KEY')
     .option('--probe-id <id>', 'probe id / key id (default: the region id)')
+    .option('--metrics-listen <host:port>', 'serve Prometheus metrics at http://<host:port>/metrics (long-running mode only)')
     .option('--concurrency <n>', 'most checks open at once', positiveInt, 64)
     .addOption(new Option('--log-level <level>', 'log level (JSON logs go to stderr)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
     .action(async (opts: ProbeCliOptions) => {

@@ -11,6 +11,10 @@ interface RunFlags {
   workerListen: string;
   dnsListen: string;
   controlListen: string;
+  dnsMetricsListen: string;
+  probeMetricsListen: string;
+  route53Endpoint?: string;
+  cloudwatchEndpoint?: string;
   logs: boolean;
 }
 
@@ -22,7 +26,14 @@ async function run(flags: RunFlags): Promise<void> {
     for (const p of loaded.problems) process.stderr.write(formatProblem(p) + '\n');
     throw new CliError('E_POLICY_INVALID', `${flags.policy} is invalid (${loaded.problems.length} problem(s) above); fix them and run again`);
   }
-  const ports: StackPorts = { controller: flags.controllerListen, worker: flags.workerListen, dns: flags.dnsListen, control: flags.controlListen };
+  const ports: StackPorts = {
+    controller: flags.controllerListen,
+    worker: flags.workerListen,
+    dns: flags.dnsListen,
+    control: flags.controlListen,
+    dnsMetrics: flags.dnsMetricsListen,
+    probeMetrics: flags.probeMetricsListen,
+  };
   process.stdout.write(`edgesteer: starting demo edges, controller, Worker, DNS server and ${loaded.policy.regions.length} probes on loopback…\n`);
   const started = Date.now();
   let stopping = false;
@@ -32,6 +43,9 @@ async function run(flags: RunFlags): Promise<void> {
     ports,
     stateDir: flags.stateDir,
     ...(flags.logs ? { logTo: process.stderr } : {}),
+    ...(flags.route53Endpoint || flags.cloudwatchEndpoint
+      ? { route53: { ...(flags.route53Endpoint ? { endpoint: flags.route53Endpoint } : {}), ...(flags.cloudwatchEndpoint ? { cloudwatchEndpoint: flags.cloudwatchEndpoint } : {}) } }
+      : {}),
     onExit: (name, code, signal) => {
       if (!stopping) process.stderr.write(`edgesteer: ${name} exited (${signal ?? `code ${code}`}); the other planes keep serving. Logs: ${flags.stateDir}/logs/${name}.log\n`);
     },
@@ -65,6 +79,10 @@ export function registerRun(program: Command): void {
     .option('--worker-listen <host:port>', 'Worker on Node (DoH, /resolve, /steer)', DEFAULT_PORTS.worker)
     .option('--dns-listen <host:port>', 'authoritative DNS server (UDP and TCP)', DEFAULT_PORTS.dns)
     .option('--control-listen <host:port>', 'demo control (edgesteer demo edge …)', DEFAULT_PORTS.control)
+    .option('--dns-metrics-listen <host:port>', 'DNS server /metrics (the controller and Worker serve /metrics on their own ports)', DEFAULT_PORTS.dnsMetrics)
+    .option('--probe-metrics-listen <host:port>', 'first probe\'s /metrics; probe i gets port + i (port 0: a free port each)', DEFAULT_PORTS.probeMetrics)
+    .option('--route53-endpoint <url>', 'Route53 endpoint for the controller\'s reconcile loop (only with a zone that has route53.hostedZoneId)')
+    .option('--cloudwatch-endpoint <url>', 'CloudWatch endpoint for the health-check alarms')
     .option('--logs', 'stream every process\'s JSON logs to stderr (they always go to <state-dir>/logs/)')
     .addHelpText('after', '\nCtrl-C stops everything. `edgesteer demo edge EDGE down|up|slow MS` changes a demo edge while it runs.\n')
     .action(async (flags: RunFlags) => run(flags));

@@ -59,7 +59,7 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
     throw err;
   }
   const r = running;
-  log.info({ event: 'worker_ready', url: r.url, try: `dig @${r.host} -p ${r.port} +http-plain-get <name>` }, `worker ready on ${r.url}`);
+  log.info({ event: 'worker_ready', url: r.url, metrics: `${r.url}/metrics`, try: `dig @${r.host} -p ${r.port} +http-plain-get <name>` }, `worker ready on ${r.url}`);
   const onHup = () => void r.reloadPolicy();
   process.on('SIGHUP', onHup);
   await new Promise<void>((done) => {
@@ -99,6 +99,7 @@ Endpoints:
   GET|POST /dns-query          DoH (RFC 8484)        GET /resolve?name=&type=   JSON answers
   GET /steer/<service>[/path]  302 to the best edge  ?format=json              the decision and why
   POST /v1/observations        signed probe reports  GET /healthz, /v1/table   table version and age
+  GET /metrics                 Prometheus text (DoH queries by rcode/region, ingest accepted/rejected)
 
 Example:
   edgesteer worker --policy config/policy.yaml --listen 127.0.0.1:8787

@@ -27,7 +27,7 @@ export function banner(b: BannerInput): string {
   lines.push(`  Worker on Node          http://${b.ports.worker}/  (DoH /dns-query, /resolve, /steer/:service)`);
   lines.push(`  demo control            http://${b.ports.control}/demo/edges`);
   for (const e of b.stack.demo.edges()) lines.push(`  demo edge ${e.id.padEnd(13)} http://${e.address}:${e.port}/  (${e.region})`);
-  for (const c of b.stack.children()) lines.push(`  process ${c.name.padEnd(15)} pid ${c.pid}`);
+  for (const c of b.stack.children()) lines.push(`  process ${c.name.padEnd(15)} pid ${String(c.pid).padEnd(8)} metrics ${c.metricsUrl}`);
   lines.push('', 'Try (client subnets pick the region):');
   for (const r of b.policy.regions) {
     const cidr = r.clientCidrs.find((c) => !c.includes(':'));
@@ -37,6 +37,7 @@ export function banner(b: BannerInput): string {
   lines.push(`  curl -s 'http://${b.ports.worker}/resolve?name=${svc.name}&type=A'`);
   lines.push(`  curl -si http://${b.ports.worker}/steer/${svc.id}`);
   lines.push(`  curl -s http://${b.ports.controller}/v1/edges`);
+  lines.push(`  curl -s http://${b.ports.controller}/metrics | grep ^edgesteer_controller_answer_changes_total`);
   const victim = b.stack.demo.edges()[1] ?? b.stack.demo.edges()[0];
   if (victim) {
     lines.push('', 'Break something and watch the answers move:');

@@ -24,19 +24,29 @@ export function startDemoControl(demo: DemoEdges, listen: string): Promise<DemoC
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body) + '\n');
   };
-  const server = http.createServer((req, res) => {
+  // Slow clients: a request head within 10 s, a whole request within 30 s (then 408).
+  const server = http.createServer({ headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1000 }, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://demo');
     if (req.method === 'GET' && url.pathname === '/demo/edges') return send(res, 200, { edges: demo.edges() });
     const m = /^\/demo\/edges\/([a-z0-9-]+)$/.exec(url.pathname);
     if (req.method !== 'POST' || !m) return send(res, 404, { error: 'E_NOT_FOUND', message: 'use GET /demo/edges or POST /demo/edges/:id' });
+    const tooLarge = () => {
+      // Answer with a clear 413 and close: the rest of the upload is not read.
+      res.setHeader('connection', 'close');
+      send(res, 413, { error: 'E_BODY_TOO_LARGE', message: `body exceeds ${MAX_BODY} bytes; send {"action":"down"|"up"|"slow","ms":N}` });
+      req.pause();
+      res.once('finish', () => req.destroy());
+    };
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) return tooLarge();
     let body = '';
     let tooBig = false;
     req.setEncoding('utf8');
     req.on('data', (c: string) => {
+      if (tooBig) return;
       body += c;
       if (body.length > MAX_BODY) {
         tooBig = true;
-        req.destroy();
+        tooLarge();
       }
     });
     req.on('end', () => {

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Policy } from '@edgesteer/policy';
@@ -20,6 +21,10 @@ export interface StackPorts {
   worker: string;
   dns: string;
   control: string;
+  /** The DNS server's /metrics listener. */
+  dnsMetrics: string;
+  /** First probe's /metrics listener; probe i listens on port + i (port 0: a free port each). */
+  probeMetrics: string;
 }
 
 export const DEFAULT_PORTS: StackPorts = {
@@ -27,6 +32,8 @@ export const DEFAULT_PORTS: StackPorts = {
   worker: '127.0.0.1:8787',
   dns: '127.0.0.1:5353',
   control: '127.0.0.1:8099',
+  dnsMetrics: '127.0.0.1:9353',
+  probeMetrics: '127.0.0.1:9401',
 };
 
 export interface StackOptions {
@@ -40,6 +47,8 @@ export interface StackOptions {
   /** Called when a child exits while the stack is running. */
   onExit?: (name: string, code: number | null, signal: NodeJS.Signals | null) => void;
   readyTimeoutMs?: number;
+  /** Passed to the controller, which reconciles Route53 when a zone has route53.hostedZoneId. */
+  route53?: { endpoint?: string; cloudwatchEndpoint?: string };
 }
 
 export interface ChildInfo {
@@ -48,6 +57,8 @@ export interface ChildInfo {
   args: string[];
   log: string;
   running: boolean;
+  /** Where the process serves Prometheus metrics. */
+  metricsUrl: string;
 }
 
 export interface Stack {
@@ -66,12 +77,12 @@ interface Child {
   exited: Promise<void>;
 }
 
-function spawnChild(name: string, args: string[], env: NodeJS.ProcessEnv, opts: StackOptions, stopping: () => boolean): Child {
+function spawnChild(name: string, args: string[], env: NodeJS.ProcessEnv, opts: StackOptions, stopping: () => boolean, metricsUrl: string): Child {
   const logPath = join(opts.stateDir, 'logs', `${name}.log`);
   const file = createWriteStream(logPath, { flags: 'a' });
   // process.execPath is the Node 24 this runner was started with.
   const proc = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const info: ChildInfo = { name, pid: proc.pid, args, log: logPath, running: true };
+  const info: ChildInfo = { name, pid: proc.pid, args, log: logPath, running: true, metricsUrl };
   const forward = (chunk: Buffer) => {
     file.write(chunk);
     if (opts.logTo) {
@@ -88,6 +99,31 @@ function spawnChild(name: string, args: string[], env: NodeJS.ProcessEnv, opts: 
     });
   });
   return { info, proc, file, exited };
+}
+
+/**
+ * Metrics addresses: `host:port` as given, or with port 0 a free port picked
+ * here, so the banner can print where each process serves /metrics. Probe i
+ * gets `port + i`.
+ */
+async function metricsListens(base: string, count: number): Promise<string[]> {
+  const i = base.lastIndexOf(':');
+  const host = base.slice(0, i);
+  const port = Number(base.slice(i + 1));
+  const out: string[] = [];
+  for (let n = 0; n < count; n++) out.push(`${host}:${port === 0 ? await freePort(host) : port + n}`);
+  return out;
+}
+
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, host.replace(/^\[|\]$/g, ''), () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
 }
 
 /** Starts the whole stack and resolves once every plane answers. */
@@ -118,28 +154,38 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
 
   try {
-    const start = (name: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
-      const c = spawnChild(name, args, env, opts, () => stopping);
+    const start = (name: string, args: string[], metricsUrl: string, env: NodeJS.ProcessEnv = {}) => {
+      const c = spawnChild(name, args, env, opts, () => stopping, metricsUrl);
       children.push(c);
       return c;
     };
     const controllerUrl = `http://${opts.ports.controller}`;
     const workerUrl = `http://${opts.ports.worker}`;
-    start('controller', ['controller', '--policy', opts.policyFile, '--listen', opts.ports.controller, '--state-dir', join(opts.stateDir, 'controller'), '--key-file', keyFile]);
-    start('worker', ['worker', '--policy', opts.policyFile, '--listen', opts.ports.worker, '--key-file', keyFile]);
+    const route53Args = [
+      ...(opts.route53?.endpoint ? ['--route53-endpoint', opts.route53.endpoint] : []),
+      ...(opts.route53?.cloudwatchEndpoint ? ['--cloudwatch-endpoint', opts.route53.cloudwatchEndpoint] : []),
+    ];
+    start('controller', ['controller', '--policy', opts.policyFile, '--listen', opts.ports.controller, '--state-dir', join(opts.stateDir, 'controller'), '--key-file', keyFile, ...route53Args], `${controllerUrl}/metrics`);
+    start('worker', ['worker', '--policy', opts.policyFile, '--listen', opts.ports.worker, '--key-file', keyFile], `${workerUrl}/metrics`);
     const timeout = opts.readyTimeoutMs ?? 30_000;
     await Promise.all([waitForHttp(`${controllerUrl}/healthz`, timeout), waitForHttp(`${workerUrl}/healthz`, timeout)]);
-    start('dns', ['dns', '--policy', opts.policyFile, '--listen', opts.ports.dns, '--controller', controllerUrl]);
-    for (const r of opts.policy.regions) {
+    const [dnsMetrics] = await metricsListens(opts.ports.dnsMetrics, 1);
+    start('dns', ['dns', '--policy', opts.policyFile, '--listen', opts.ports.dns, '--controller', controllerUrl, '--metrics-listen', dnsMetrics!], `http://${dnsMetrics}/metrics`);
+    const probeMetrics = await metricsListens(opts.ports.probeMetrics, opts.policy.regions.length);
+    for (const [i, r] of opts.policy.regions.entries()) {
       const id = `probe-${r.id}`;
+      const metricsAt = probeMetrics[i]!;
       start(
         id,
-        ['probe', '--policy', opts.policyFile, '--region', r.id, '--probe-id', id, '--report-to', `${controllerUrl}/v1/observations`, '--report-to', `${workerUrl}/v1/observations`],
+        ['probe', '--policy', opts.policyFile, '--region', r.id, '--probe-id', id, '--report-to', `${controllerUrl}/v1/observations`, '--report-to', `${workerUrl}/v1/observations`, '--metrics-listen', metricsAt],
+        `http://${metricsAt}/metrics`,
         { EDGESTEER_PROBE_KEY: keys.get(id) },
       );
     }
     const firstService = opts.policy.services[0];
     if (firstService) await waitForDns(opts.ports.dns, firstService.name, timeout);
+    // The banner lists every /metrics URL: make sure each one answers first.
+    await Promise.all(children.map((c) => waitForHttp(c.info.metricsUrl, timeout)));
   } catch (err) {
     await stop();
     throw err;

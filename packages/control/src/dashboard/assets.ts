@@ -49,6 +49,7 @@ td.cell.drained { border-left-color:var(--drain); }
 td.cell.nodata { border-left-color:var(--line); color:var(--muted); }
 td.cell.chosen { box-shadow: inset 0 0 0 2px var(--accent); }
 td.cell.chosen .rtt::after { content:" ★"; color:var(--accent); font-size:14px; }
+td.cell .svc { color:var(--accent); font-size:11px; font-weight:600; margin-top:2px; }
 .legend { display:flex; flex-wrap:wrap; gap:14px; color:var(--muted); font-size:11px; margin-top:8px; }
 .legend .sw { display:inline-block; width:12px; height:12px; border-radius:3px; margin-right:5px; vertical-align:-2px; }
 .legend .sw.down { background:#4a1416; border-left:3px solid var(--down); }

@@ -59,9 +59,15 @@ function renderBanner(c: Controller): string {
 function renderMatrix(c: Controller, edges: EdgeView[]): string {
   const now = c.clock();
   const { policy, table } = c;
-  // Edges that are the first answer of some service in a region get a marker in that row.
-  const chosen = new Set<string>();
-  for (const s of Object.values(table.services)) for (const [r, e] of Object.entries(s.regions)) if (e.answer[0]) chosen.add(`${r}|${e.answer[0]}`);
+  // Edges that are the first answer of some service in a region get a marker in that row, naming the services.
+  const chosen = new Map<string, string[]>();
+  for (const [id, s] of Object.entries(table.services)) {
+    for (const [r, e] of Object.entries(s.regions)) {
+      if (!e.answer[0]) continue;
+      const key = `${r}|${e.answer[0]}`;
+      chosen.set(key, [...(chosen.get(key) ?? []), id]);
+    }
+  }
 
   const head = edges
     .map((e) => {
@@ -82,23 +88,25 @@ function renderMatrix(c: Controller, edges: EdgeView[]): string {
       const cells = edges
         .map((e) => {
           const l = e.regions[r.id];
-          const mark = chosen.has(`${r.id}|${e.id}`) ? ' chosen' : '';
+          const services = chosen.get(`${r.id}|${e.id}`);
+          const mark = services ? ' chosen' : '';
+          const answering = services ? `<div class="svc" data-services="${esc(services.join(','))}">answers ${esc(services.join(', '))}</div>` : '';
           const base = `data-edge="${esc(e.id)}" data-region="${esc(r.id)}"`;
-          if (!l) return `<td class="cell nodata${mark}" ${base} data-up="unknown" data-fresh="false"><div class="rtt">—</div><div class="sub">no data</div></td>`;
+          if (!l) return `<td class="cell nodata${mark}" ${base} data-up="unknown" data-fresh="false"><div class="rtt">—</div><div class="sub">no data</div>${answering}</td>`;
           const cls = `${l.up ? 'up' : 'down'}${l.fresh ? '' : ' stale'}${e.drain ? ' drained' : ''}${mark}`;
           const style = l.up && l.rttMs !== undefined ? ` style="background:${heatColor(l.rttMs)}"` : '';
           const why = `${esc(l.lastReason ?? 'down')}${l.lastDetail ? `: ${esc(l.lastDetail)}` : ''}`;
           // A link still up but failing is the early warning: show the failure before the verdict flips.
           const detail = !l.up ? `${why} · ${l.failStreak}×` : l.failStreak > 0 ? `failing ${l.failStreak}×: ${why}` : `${l.okStreak} ok · seen ${since(l.lastSeen, now)} ago`;
           const title = `${r.id} → ${e.id}: ${l.up ? 'up' : 'down'}${l.fresh ? '' : ' (stale)'}, RTT ${fmtRtt(l.rttMs)}, ok streak ${l.okStreak}, fail streak ${l.failStreak}, ${l.samples} samples`;
-          return `<td class="cell ${cls}" ${base} data-up="${l.up}" data-fresh="${l.fresh}" data-rtt="${l.rttMs ?? ''}"${style} title="${esc(title)}"><div class="rtt">${l.up ? esc(fmtRtt(l.rttMs)) : 'DOWN'}</div><div class="sub">${detail}${l.fresh ? '' : ' · <b>stale</b>'}</div></td>`;
+          return `<td class="cell ${cls}" ${base} data-up="${l.up}" data-fresh="${l.fresh}" data-rtt="${l.rttMs ?? ''}"${style} title="${esc(title)}"><div class="rtt">${l.up ? esc(fmtRtt(l.rttMs)) : 'DOWN'}</div><div class="sub">${detail}${l.fresh ? '' : ' · <b>stale</b>'}</div>${answering}</td>`;
         })
         .join('');
       return `<tr data-region="${esc(r.id)}"><th scope="row" class="region-head"><div class="region-id">${esc(r.id)}</div><div class="edge-sub">${esc(r.aws)}${r.default ? ' · default' : ''}</div><div class="edge-sub">${probeTxt}</div></th>${cells}</tr>`;
     })
     .join('');
   return `<table class="matrix"><thead><tr><th class="corner">region ↓ · edge →</th>${head}</tr></thead><tbody>${rows}</tbody></table>
-<div class="legend"><span><i class="sw" style="background:${heatColor(2)}"></i>fast</span><span><i class="sw" style="background:${heatColor(30)}"></i>30 ms</span><span><i class="sw" style="background:${heatColor(250)}"></i>slow</span><span><i class="sw down"></i>down</span><span><i class="sw stale"></i>stale</span><span><i class="sw chosen"></i>answered here</span></div>`;
+<div class="legend"><span><i class="sw" style="background:${heatColor(2)}"></i>fast</span><span><i class="sw" style="background:${heatColor(30)}"></i>30 ms</span><span><i class="sw" style="background:${heatColor(250)}"></i>slow</span><span><i class="sw down"></i>down</span><span><i class="sw stale"></i>stale</span><span><i class="sw chosen"></i>★ the region's answer</span></div>`;
 }
 
 function renderAnswers(c: Controller): string {

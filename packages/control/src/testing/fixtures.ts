@@ -59,7 +59,7 @@ export function roundFrom(region: string, at: number, down: readonly string[] = 
   return EDGES.map((edge) =>
     down.includes(edge)
       ? { probeRegion: region, edge, at, ok: false, reason: 'timeout' as const, detail: 'no response in 500 ms' }
-      : { probeRegion: region, edge, at, ok: true, connectMs: rttFor(region, edge), firstByteMs: rttFor(region, edge) + 1 },
+      : { probeRegion: region, edge, at, ok: true, connectMs: rttFor(region, edge) - 1, firstByteMs: rttFor(region, edge) },
   );
 }
 
