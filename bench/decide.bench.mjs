@@ -143,12 +143,19 @@ function checkTable(table) {
   if (Object.keys(table.services).length !== fleet.services.length) throw new Error('table is missing services');
 }
 
+// Counts routes whose mode, ranking or answer changed. Garbage made here is
+// collected during the next timed decide(), so unchanged routes are found by
+// identity (tables share the frozen arrays of unchanged routes) before
+// anything is allocated.
 function changedEntries(a, b) {
+  const same = (x, y) => x === y || (x.length === y.length && x.every((v, i) => v === y[i]));
   let n = 0;
-  for (const [sid, s] of Object.entries(b.services)) {
-    for (const [rid, e] of Object.entries(s.regions)) {
+  for (const sid in b.services) {
+    const regions = b.services[sid].regions;
+    for (const rid in regions) {
+      const e = regions[rid];
       const p = a.services[sid]?.regions[rid];
-      if (!p || p.mode !== e.mode || p.ranked.join() !== e.ranked.join() || p.answer.join() !== e.answer.join()) n++;
+      if (!p || p.mode !== e.mode || !same(p.ranked, e.ranked) || !same(p.answer, e.answer)) n++;
     }
   }
   return n;

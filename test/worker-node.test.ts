@@ -4,7 +4,7 @@
  * HTTP/1.1 on the same port; policy reloads; CLI start-up errors.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -119,9 +119,18 @@ describe('edgesteer worker (CLI)', () => {
     });
   }
 
+  it('refuses a key file other users can read', async () => {
+    const keyFile = join(dir, 'keys-open');
+    writeFileSync(keyFile, [...TEST_PROBE_KEYS].map(([id, [k]]) => `${id}=${k}`).join('\n'), { mode: 0o644 });
+    chmodSync(keyFile, 0o644);
+    const r = await cli(['worker', '--policy', policyFile, '--listen', '127.0.0.1:0', '--key-file', keyFile]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/E_KEYS_PERMS: key file .*keys-open is accessible by other users \(mode 644\); run `chmod 600/);
+  });
+
   it('serves until SIGTERM and exits 0', async () => {
     const keyFile = join(dir, 'keys');
-    writeFileSync(keyFile, [...TEST_PROBE_KEYS].map(([id, [k]]) => `${id}=${k}`).join('\n'));
+    writeFileSync(keyFile, [...TEST_PROBE_KEYS].map(([id, [k]]) => `${id}=${k}`).join('\n'), { mode: 0o600 });
     const child: ChildProcess = spawn(process.execPath, [CLI, 'worker', '--policy', policyFile, '--listen', '127.0.0.1:0', '--key-file', keyFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       let out = '';

@@ -3,23 +3,13 @@
 // observations whose RTTs grow with the distance between a region and an
 // edge's region, with ±3 % noise. Same seed → same fleet and measurements.
 import { PolicySchema, AWS_LATENCY_REGIONS } from '@edgesteer/policy';
-
-export function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '@edgesteer/core';
 
 const pad = (n, w) => String(n).padStart(w, '0');
 
 /** Builds the fleet. Returns { policy, regionIds, edges, services, baseRtt, round(), rand, clock() }. */
 export function syntheticFleet({ edges: EDGES = 50, regions: REGIONS = 20, services: SERVICES = 200, seed = 7 } = {}) {
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   // --- synthetic policy -------------------------------------------------------
   const regionIds = Array.from({ length: REGIONS }, (_, i) => `r${pad(i, 2)}`);
   // Places on a plane: RTT grows with distance, like a real fleet.

@@ -2,24 +2,10 @@
  * Jittered intervals, so probes started together (a fleet rollout, a restart)
  * drift apart instead of hitting every edge in the same millisecond.
  */
+import { seededRandom, type Random } from '@edgesteer/core';
 
-/** A source of uniform numbers in [0, 1). */
-export type Random = () => number;
-
-/**
- * mulberry32: a tiny seeded PRNG. Tests pass a seed to get the same schedule
- * every run; production seeds from crypto.
- */
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Tests pass a seed to get the same schedule every run; production seeds from crypto.
+export { seededRandom, type Random };
 
 /** A PRNG seeded from the OS, different per process. */
 export function randomSeeded(): Random {

@@ -6,78 +6,39 @@
  * - A receiver needs every probe's key: `EDGESTEER_PROBE_KEYS=id=secret,id2=secret2`,
  *   or a key file.
  *
- * Key file formats: a JSON object `{"probe-id": "secret" | ["old", "new"]}`,
- * or lines of `probe-id=secret` (blank lines and `#` comments ignored; the
- * same format the controller reads). An id listed more than once is a key
- * rotation: receivers accept every listed secret, a probe signs with the last
- * one. A key file that other users can read is refused: a leaked key lets
- * anyone forge reports.
+ * Key file formats are core's (parseProbeKeyText), the same the controller
+ * and the Worker read: a JSON object `{"probe-id": "secret" | ["old", "new"]}`,
+ * or `probe-id=secret` pairs by line or comma (blank lines and `#` comments
+ * ignored). An id listed more than once is a key rotation: receivers accept
+ * every listed secret, a probe signs with the last one. A key file that
+ * other users can read is refused: a leaked key lets anyone forge reports.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { keyFileModeProblem, MIN_PROBE_KEY_LENGTH, parseProbeKeyText, weakProbeKey, type ProbeKeyProblem } from '@edgesteer/core';
 import { ProbeError } from './errors.js';
 
 /** Shortest accepted secret: HMAC with a guessable key proves nothing. */
-export const MIN_KEY_LENGTH = 16;
+export const MIN_KEY_LENGTH = MIN_PROBE_KEY_LENGTH;
 
 export const PROBE_KEY_ENV = 'EDGESTEER_PROBE_KEY';
 export const PROBE_KEYS_ENV = 'EDGESTEER_PROBE_KEYS';
 
-function checkKey(id: string, secret: string, where: string): void {
-  if (secret.length < MIN_KEY_LENGTH) {
-    throw new ProbeError('E_PROBE_KEY_WEAK', `key for probe "${id}" in ${where} is ${secret.length} characters; use at least ${MIN_KEY_LENGTH} (e.g. \`openssl rand -hex 32\`)`);
-  }
-}
-
 /** Probe id → accepted secrets, oldest first (several during a rotation). */
 export type KeyRing = Map<string, string[]>;
 
-function add(ring: KeyRing, id: string, secret: string, where: string): void {
-  checkKey(id, secret, where);
-  ring.set(id, [...(ring.get(id) ?? []), secret]);
+function keyError(problem: ProbeKeyProblem): ProbeError {
+  return new ProbeError(problem.kind === 'weak' ? 'E_PROBE_KEY_WEAK' : 'E_PROBE_KEY_FORMAT', problem.message);
 }
 
-function addPair(ring: KeyRing, item: string, where: string): void {
-  const eq = item.indexOf('=');
-  if (eq <= 0) throw new ProbeError('E_PROBE_KEY_FORMAT', `${where}: expected "probe-id=secret", got "${item.slice(0, 24)}${item.length > 24 ? '…' : ''}"`);
-  add(ring, item.slice(0, eq).trim(), item.slice(eq + 1).trim(), where);
-}
-
-/** Parses `id=secret,id2=secret2` (EDGESTEER_PROBE_KEYS). */
-export function parseKeyList(text: string, where: string): KeyRing {
-  const ring: KeyRing = new Map();
-  for (const part of text.split(',')) {
-    const item = part.trim();
-    if (item !== '') addPair(ring, item, where);
-  }
-  return ring;
-}
-
-/** Parses a key file's text (JSON object or `id=secret` lines). */
+/** Parses a key file's text (JSON object or `id=secret` pairs); throws E_PROBE_KEY_FORMAT / E_PROBE_KEY_WEAK. */
 export function parseKeyFile(text: string, file: string): KeyRing {
-  const trimmed = text.trim();
-  const ring: KeyRing = new Map();
-  if (trimmed.startsWith('{')) {
-    let json: unknown;
-    try {
-      json = JSON.parse(trimmed);
-    } catch (err) {
-      throw new ProbeError('E_PROBE_KEY_FORMAT', `${file}: not valid JSON: ${(err as Error).message}`);
-    }
-    for (const [id, value] of Object.entries(json as Record<string, unknown>)) {
-      const secrets = Array.isArray(value) ? value : [value];
-      if (secrets.length === 0 || !secrets.every((x): x is string => typeof x === 'string')) {
-        throw new ProbeError('E_PROBE_KEY_FORMAT', `${file}: key of probe "${id}" must be a string or a list of strings`);
-      }
-      for (const secret of secrets) add(ring, id, secret, file);
-    }
-    return ring;
-  }
-  trimmed.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.trim();
-    if (line !== '' && !line.startsWith('#')) addPair(ring, line, `${file}:${i + 1}`);
-  });
-  return ring;
+  const r = parseProbeKeyText(text, file);
+  if (!r.ok) throw keyError(r.problem);
+  return r.keys;
 }
+
+/** Parses `id=secret,id2=secret2` (EDGESTEER_PROBE_KEYS): the key file grammar. */
+export const parseKeyList: (text: string, where: string) => KeyRing = parseKeyFile;
 
 /** Reads a key file, refusing one that users other than its owner (and group) can read. */
 export function readKeyFile(file: string): KeyRing {
@@ -87,12 +48,8 @@ export function readKeyFile(file: string): KeyRing {
   } catch (err) {
     throw new ProbeError('E_PROBE_KEYFILE', `cannot read key file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  if ((mode & 0o007) !== 0) {
-    throw new ProbeError(
-      'E_PROBE_KEYFILE_PERMS',
-      `key file ${file} is accessible by other users (mode ${(mode & 0o777).toString(8).padStart(3, '0')}); run \`chmod 600 ${file}\``,
-    );
-  }
+  const perms = keyFileModeProblem(file, mode);
+  if (perms) throw new ProbeError('E_PROBE_KEYFILE_PERMS', perms);
   return parseKeyFile(readFileSync(file, 'utf8'), file);
 }
 
@@ -120,7 +77,8 @@ export function loadProbeKey(src: ProbeKeySource): string | undefined {
   }
   const key = env[PROBE_KEY_ENV];
   if (key !== undefined && key !== '') {
-    checkKey(src.probeId, key, PROBE_KEY_ENV);
+    const weak = weakProbeKey(src.probeId, key, PROBE_KEY_ENV);
+    if (weak) throw keyError(weak);
     return key;
   }
   return undefined;

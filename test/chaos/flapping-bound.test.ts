@@ -15,7 +15,7 @@
  * and forth; the same run without hysteresis shows what it would cost.
  */
 import { describe, expect, it } from 'vitest';
-import { decide, ingest, initialState, type DecisionState, type Observation } from '@edgesteer/core';
+import { decide, ingest, initialState, seededRandom, type DecisionState, type Observation } from '@edgesteer/core';
 import { PolicySchema, type Policy } from '@edgesteer/policy';
 import { chaosLine, scale } from './support/report.js';
 import { chaosPolicyInput, EDGES, REGIONS } from './support/stack.js';
@@ -75,23 +75,12 @@ function simulate(p: Policy, pattern: Pattern, minutes = MINUTES): { changes: nu
   return { changes, flips, perMinute: changes / minutes };
 }
 
-/** Deterministic PRNG so the random flap is the same on every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const BOUND_PER_REGION = (2 * 60_000) / ((RISE + FALL) * INTERVAL);
 const BOUND = BOUND_PER_REGION * REGIONS.length;
 
 describe('flapping edges are held by rise/fall and hysteresis (simulated minutes, real decide())', () => {
-  const rand = rng(42);
+  // Seeded so the random flap is the same on every run.
+  const rand = seededRandom(42);
   const cases: Array<{ name: string; pattern: Pattern; expectMax: number; expectMin?: number }> = [
     { name: 'euw1 up/down on alternate checks from every region', pattern: (i, _r, e) => ({ ok: e !== 'euw1' || i % 2 === 0 }), expectMax: 0 },
     {

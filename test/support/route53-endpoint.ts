@@ -27,6 +27,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { seededRandom } from '@edgesteer/core';
 import { applyBatch, type ParsedChange } from './route53/change-batch.js';
 import { evaluate, type EvalResult, type HealthInput } from './route53/evaluate.js';
 import {
@@ -160,7 +161,7 @@ export async function startRoute53Endpoint(opts: Route53EndpointOptions = {}): P
   const usedCallerRefs = new Map<string, string>(); // CallerReference → id ('' once deleted)
   const calls: CallLogEntry[] = [];
   const faults: Array<FaultSpec & { seen: number; fired: number }> = [];
-  let rng = mulberry32(opts.seed ?? 1);
+  let rng = seededRandom(opts.seed ?? 1);
   let changeSeq = 0;
 
   const findFault = (op: string): (FaultSpec & { fired: number }) | undefined => {
@@ -539,7 +540,7 @@ export async function startRoute53Endpoint(opts: Route53EndpointOptions = {}): P
     },
     clearFaults() {
       faults.length = 0;
-      rng = mulberry32(opts.seed ?? 1);
+      rng = seededRandom(opts.seed ?? 1);
     },
     evaluate(name, type, clientAwsRegion, health) {
       return evaluate(
@@ -576,16 +577,4 @@ function defaultMessage(code: string): string {
   if (code === 'Throttling') return 'Rate exceeded';
   if (code === 'PriorRequestNotComplete') return 'The request was rejected because Route 53 was still processing a prior request.';
   return `injected ${code}`;
-}
-
-/** Small seeded PRNG so fault rates are reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -16,9 +16,9 @@
 import { Hono, type Context } from 'hono';
 import type { RoutingTable } from '@edgesteer/core';
 import { buildAnswerPlane, type AnswerPlane } from '@edgesteer/dns-wire';
+import { readBodyLimited } from '@edgesteer/http-kit';
 import { parseCidr, type Policy } from '@edgesteer/policy/neutral';
 import { decodeBase64Url } from './base64url.js';
-import { readBodyLimited } from './body.js';
 import type { CfHints, CfLocation } from './cf-hints.js';
 import { answerDoh, type DohClient } from './doh.js';
 import { WorkerEngine, type EngineOptions } from './engine.js';

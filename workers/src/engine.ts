@@ -8,8 +8,8 @@
  * between, else read again and redo. Ranking, verdicts and fallback are
  * core's; nothing here decides anything.
  */
-import { decide, ingest, initialState, policyHash, REPORT_AUTH_HTTP_STATUS, ReportSchema, tableForPolicy, TIMESTAMP_HEADER, verifyReport } from '@edgesteer/core';
-import type { Observation, Report, ReportAuthCode, RoutingTable } from '@edgesteer/core';
+import { checkReport, decide, ingest, initialState, policyHash, replayRefusal, tableForPolicy } from '@edgesteer/core';
+import type { Observation, ReportProblem, ReportRejectReason, RoutingTable } from '@edgesteer/core';
 import type { Policy } from '@edgesteer/policy/neutral';
 import type { WorkerErrorCode } from './errors.js';
 import type { WorkerLogger } from './log.js';
@@ -48,28 +48,15 @@ export interface EngineView {
   snapshot: WorkerSnapshot | null;
 }
 
-/** Why a report was refused: the controller's metric/reason labels. */
-export type RejectReason = 'unsigned' | 'unknown_probe' | 'bad_signature' | 'stale_timestamp' | 'schema' | 'replay' | 'unknown_region' | 'region_mismatch' | 'conflict' | 'too_large';
+/** Why a report was refused: the controller's metric/reason labels, plus a lost compare-and-set race. */
+export type RejectReason = ReportRejectReason | 'conflict';
 
-/** One schema problem of a refused report. */
-export interface ReportProblem {
-  path: string;
-  message: string;
-}
+export type { ReportProblem };
 
 /** Outcome of one POST /v1/observations. */
 export type IngestOutcome =
   | { ok: true; accepted: number; ignored: number; table: { version: number; hash: string } }
   | { ok: false; status: number; code: WorkerErrorCode; reason: RejectReason; message: string; problems?: ReportProblem[] };
-
-const AUTH_FAILURES: Record<ReportAuthCode, { code: WorkerErrorCode; reason: RejectReason }> = {
-  unsigned: { code: 'E_AUTH_MISSING', reason: 'unsigned' },
-  'unknown-probe': { code: 'E_AUTH_INVALID', reason: 'unknown_probe' },
-  'bad-signature': { code: 'E_AUTH_INVALID', reason: 'bad_signature' },
-  'stale-timestamp': { code: 'E_AUTH_INVALID', reason: 'stale_timestamp' },
-  malformed: { code: 'E_REPORT_SCHEMA', reason: 'schema' },
-  replay: { code: 'E_REPORT_REPLAY', reason: 'replay' },
-};
 
 const SNAPSHOT_FORMAT = 'edgesteer-worker-state/1' as const;
 
@@ -130,25 +117,18 @@ export class WorkerEngine {
   async ingestReport(headers: Headers, body: string): Promise<IngestOutcome> {
     const { policy } = await this.policySource.get();
     const now = this.clock();
-    const verified = await verifyReport({ headers, body, now, windowMs: this.windowMs, keys: (id) => this.keys.get(id) });
-    if (!verified.ok) {
-      const f = AUTH_FAILURES[verified.code];
-      const problems = verified.code === 'malformed' ? schemaProblems(body) : undefined;
-      return this.reject({ status: REPORT_AUTH_HTTP_STATUS[verified.code], ...f, message: verified.message, ...(problems ? { problems } : {}) });
-    }
-    const report = verified.report;
-    const problem = checkRegions(policy, report);
-    if (problem) return this.reject({ status: 400, ...problem });
+    const checked = await checkReport({ headers, body, now, windowMs: this.windowMs, keys: (id) => this.keys.get(id), policy });
+    if (!checked.ok) return this.reject(checked);
+    const { report, signedAt } = checked;
 
     const known = new Set(policy.edges.map((e) => e.id));
     const kept = report.observations.filter((o) => known.has(o.edge));
     const ignored = report.observations.length - kept.length;
-    const signedAt = Number(headers.get(TIMESTAMP_HEADER));
 
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       const current = await this.readSnapshot(true);
       const replay = checkReplay(current?.replay ?? {}, report.probe, report.seq, signedAt, now, this.windowMs);
-      if (!replay.ok) return this.reject({ status: REPORT_AUTH_HTTP_STATUS.replay, code: 'E_REPORT_REPLAY', reason: 'replay', message: replay.message });
+      if (!replay.ok) return this.reject(replayRefusal(replay.message));
       const next = this.fold(policy, current, kept, now);
       next.replay = replay.next;
       next.stats = {
@@ -250,33 +230,4 @@ export class WorkerEngine {
   private assumeUp(policy: Policy): RoutingTable {
     return this.forPolicy(policy).assumeUp;
   }
-}
-
-/** The controller's region rules: a report speaks for one policy region, and only for it. */
-function checkRegions(policy: Policy, report: Report): { code: WorkerErrorCode; reason: RejectReason; message: string } | undefined {
-  if (!policy.regions.some((r) => r.id === report.region)) {
-    return { code: 'E_REPORT_UNKNOWN_REGION', reason: 'unknown_region', message: `region "${report.region}" is not in the policy (regions: ${policy.regions.map((r) => r.id).join(', ')})` };
-  }
-  const stray = report.observations.findIndex((o) => o.probeRegion !== report.region);
-  if (stray >= 0) {
-    return {
-      code: 'E_REPORT_REGION_MISMATCH',
-      reason: 'region_mismatch',
-      message: `observations[${stray}].probeRegion "${report.observations[stray]?.probeRegion}" differs from the report's region "${report.region}"`,
-    };
-  }
-  return undefined;
-}
-
-/** Every zod problem of a body that failed the report schema (as the controller lists them). */
-function schemaProblems(body: string): ReportProblem[] {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch (err) {
-    return [{ path: '(body)', message: `not JSON: ${(err as Error).message}` }];
-  }
-  const parsed = ReportSchema.safeParse(json);
-  if (parsed.success) return [];
-  return parsed.error.issues.slice(0, 50).map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
 }

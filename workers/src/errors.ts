@@ -1,3 +1,6 @@
+import { REPORT_INTAKE_ERRORS } from '@edgesteer/core';
+import { errorBody as httpErrorBody, type ErrorBody as HttpErrorBody } from '@edgesteer/http-kit';
+
 /**
  * Stable error codes of the Worker. Every 4xx/5xx it answers carries one in a
  * JSON body `{ "ok": false, "error": { "code", "message", ... } }` (the
@@ -6,20 +9,8 @@
  * verdicts from both sinks.
  */
 export const WORKER_ERRORS = {
-  /** Request body larger than the route's limit. */
-  E_BODY_TOO_LARGE: 'E_BODY_TOO_LARGE',
-  /** Report without the signature headers. */
-  E_AUTH_MISSING: 'E_AUTH_MISSING',
-  /** Signature headers present but the report did not verify (unknown probe, bad MAC, clock skew). */
-  E_AUTH_INVALID: 'E_AUTH_INVALID',
-  /** Report already seen (same or older sequence number). */
-  E_REPORT_REPLAY: 'E_REPORT_REPLAY',
-  /** Body is not JSON or does not match the report schema. */
-  E_REPORT_SCHEMA: 'E_REPORT_SCHEMA',
-  /** Report's region is not a region of the current policy. */
-  E_REPORT_UNKNOWN_REGION: 'E_REPORT_UNKNOWN_REGION',
-  /** An observation claims a different region than the report carrying it. */
-  E_REPORT_REGION_MISMATCH: 'E_REPORT_REGION_MISMATCH',
+  /** Report intake and body size (E_BODY_TOO_LARGE also on DoH): core's codes, the controller's too. */
+  ...REPORT_INTAKE_ERRORS,
   /** The ingest state kept changing under us (too many concurrent writers); retry. */
   E_STATE_CONFLICT: 'E_STATE_CONFLICT',
   /** POST /dns-query without Content-Type application/dns-message. */
@@ -67,16 +58,11 @@ export class WorkerError extends Error {
   }
 }
 
-/** JSON body of every error response. */
-export interface ErrorBody {
-  ok: false;
-  error: { code: WorkerErrorCode; message: string } & Record<string, unknown>;
-}
+/** JSON body of every error response (http-kit's shape, the controller's too). */
+export type ErrorBody = HttpErrorBody<WorkerErrorCode>;
 
 /** Builds the error response body; `extra` adds fields such as `reason` or `problems`. */
-export function errorBody(code: WorkerErrorCode, message: string, extra: Record<string, unknown> = {}): ErrorBody {
-  return { ok: false, error: { code, message, ...extra } };
-}
+export const errorBody: (code: WorkerErrorCode, message: string, extra?: Record<string, unknown>) => ErrorBody = httpErrorBody;
 
 /** HTTP status for a WorkerError thrown out of a route. */
 export function statusOf(code: WorkerErrorCode): 400 | 404 | 500 | 503 {

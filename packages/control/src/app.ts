@@ -17,8 +17,8 @@
 import { Hono, type Context } from 'hono';
 import { routePath } from 'hono/route';
 import type { RoutingTable } from '@edgesteer/core';
+import { errorBody, readBodyLimited } from '@edgesteer/http-kit';
 import { checkAdmin } from './admin-auth.js';
-import { readBodyLimited } from './body.js';
 import type { Controller } from './controller.js';
 import { DASHBOARD_CSS, DASHBOARD_JS } from './dashboard/assets.js';
 import { DashboardHub } from './dashboard/hub.js';
@@ -67,8 +67,6 @@ export interface ControllerApp {
 
 const json = (c: Context, status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers } });
-
-const errorBody = (code: string, message: string, extra: Record<string, unknown> = {}) => ({ ok: false, error: { code, message, ...extra } });
 
 /** Creates the controller's HTTP app (see module doc). */
 export function createControllerApp(deps: ControllerAppDeps): ControllerApp {

@@ -1,22 +1,12 @@
+import { REPORT_INTAKE_ERRORS } from '@edgesteer/core';
+
 /**
  * Stable error codes of the controller. Every rejection an HTTP client or an
  * operator sees carries one of these, so logs and alerts can filter on it.
  */
 export const CONTROL_ERRORS = {
-  /** Request body larger than the configured limit. */
-  E_BODY_TOO_LARGE: 'E_BODY_TOO_LARGE',
-  /** Report without the signature headers. */
-  E_AUTH_MISSING: 'E_AUTH_MISSING',
-  /** Signature headers present but the report did not verify. */
-  E_AUTH_INVALID: 'E_AUTH_INVALID',
-  /** Report already seen (same or older sequence number). */
-  E_REPORT_REPLAY: 'E_REPORT_REPLAY',
-  /** Body is not JSON or does not match the report schema. */
-  E_REPORT_SCHEMA: 'E_REPORT_SCHEMA',
-  /** Report's region is not a region of the current policy. */
-  E_REPORT_UNKNOWN_REGION: 'E_REPORT_UNKNOWN_REGION',
-  /** An observation claims a different region than the report carrying it. */
-  E_REPORT_REGION_MISMATCH: 'E_REPORT_REGION_MISMATCH',
+  /** Report intake (body size, signature, schema, region, replay): core's codes, the Worker's too. */
+  ...REPORT_INTAKE_ERRORS,
   /** Admin endpoint called without the right bearer token. */
   E_ADMIN_UNAUTHORIZED: 'E_ADMIN_UNAUTHORIZED',
   /** Admin endpoint called while EDGESTEER_ADMIN_TOKEN is unset. */

@@ -6,7 +6,7 @@
  * so tests can run several controllers in one process without collisions;
  * a real process uses one registry ({@link processRegistry}).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ReportRejectReason } from '@edgesteer/core';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 let shared: Registry | undefined;
@@ -37,40 +37,14 @@ export function metricsHandler(registry: Registry): () => Promise<Response> {
 }
 
 /**
- * A node:http request listener serving the registry at `/metrics` (404
- * elsewhere), for processes that have no HTTP app of their own (DNS server,
- * probe): `http.createServer(metricsNodeListener(reg)).listen(9100, '127.0.0.1')`.
+ * A node:http request listener serving a registry at `/metrics` (404
+ * elsewhere), for processes that have no HTTP app of their own:
+ * `http.createServer(metricsNodeListener(reg)).listen(9100, '127.0.0.1')`.
  */
-export function metricsNodeListener(registry: Registry): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-      return;
-    }
-    registry.metrics().then(
-      (text) => {
-        res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
-        res.end(req.method === 'HEAD' ? undefined : text);
-      },
-      (err: unknown) => {
-        res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${String(err)}\n`);
-      },
-    );
-  };
-}
+export { metricsNodeListener } from '@edgesteer/http-kit/node';
 
 /** Why a report was refused; the `reason` label of the rejected-reports counter. */
-export type RejectReason =
-  | 'too_large'
-  | 'unsigned'
-  | 'bad_signature'
-  | 'unknown_probe'
-  | 'stale_timestamp'
-  | 'replay'
-  | 'schema'
-  | 'unknown_region'
-  | 'region_mismatch';
+export type RejectReason = ReportRejectReason;
 
 /** The controller's series. Names are stable: dashboards and alerts use them. */
 export interface ControllerMetrics {

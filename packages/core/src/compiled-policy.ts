@@ -15,7 +15,7 @@ import type { RouteEntry, RouteMode, ServiceRoutes } from './types.js';
 import { indexPolicy, type PolicyIndex } from './policy-index.js';
 import { bestKey, linkKey } from './state.js';
 import { canonicalJson } from './canonical-json.js';
-import { sha256Hex } from './sha256.js';
+import { sha256Hex, utf8 } from './sha256.js';
 
 /** Memory of one (service, region) route from an earlier cycle. Its arrays are frozen and shared between tables. */
 export interface RouteMemo {
@@ -24,11 +24,13 @@ export interface RouteMemo {
   edges: readonly number[];
   answer: readonly string[];
   ranked: readonly string[];
-  /** Canonical JSON of { answer, mode, ranked }. */
-  json: string;
+  /** UTF-8 bytes of the canonical JSON of { answer, mode, ranked } (what the service digest hashes). */
+  bytes: Uint8Array;
   /** The last entry built from this memo (reused while rttMs is unchanged), and its rttMs (NaN = none). */
   entry: RouteEntry;
   entryRtt: number;
+  /** What the route left in state.order the last time it was recorded (table.ts rememberedOrder()). */
+  remembered: readonly string[] | undefined;
 }
 
 /** Memory of one service's routes and digest. */
@@ -41,11 +43,13 @@ export interface ServiceMemo {
   builtEntries: RouteEntry[];
 }
 
-/** DecisionState.order and .best as decide() returned them, with the orders by route slot (s * R + r). */
+/** DecisionState.order and .best as decide() returned them, with their entries by route slot (s * R + r). */
 export interface OrderMemory {
   order: Record<string, readonly string[]>;
   best: Record<string, string>;
   bySlot: ReadonlyArray<readonly string[] | undefined>;
+  /** First edge of each ranked latency route by slot (what `best` holds). */
+  firsts: ReadonlyArray<string | undefined>;
 }
 
 /** A compiled policy (see module comment). */
@@ -55,21 +59,27 @@ export interface CompiledPolicy {
   policyHash: string;
   /** linkKeys[r * E + e] = `${region}|${edge}`. */
   linkKeys: string[];
-  /** quotedEdges[e] = JSON text of edge e's id (for writing route JSON without JSON.stringify per array). */
-  quotedEdges: string[];
   /** True when no edge id needs escaping in JSON (then '"' + id + '"' is its JSON text). */
   plainEdgeIds: boolean;
-  /** Region indexes in the order of their ids (canonical JSON key order), and the quoted ids. */
+  /** Region indexes in the order of their ids (canonical JSON key order). */
   regionsByKey: number[];
-  quotedRegions: string[];
+  /**
+   * UTF-8 pieces of each service's canonical JSON (table-hash.ts
+   * serviceJson()) around its routes: the text before the first region key,
+   * each region's key with its colon, and the text after the last route.
+   */
+  serviceHeads: Uint8Array[];
+  regionKeys: Uint8Array[];
+  serviceTails: Uint8Array[];
   /** bestKeys[s * R + r] = `${service}|${region}` (keys of DecisionState.order and .best). */
   bestKeys: string[];
   /** routeMemo[s * R + r]: previous route of service s for region r. */
   routeMemo: Array<RouteMemo | undefined>;
   serviceMemo: Array<ServiceMemo | undefined>;
   /**
-   * The memos before those (the route and service routing before last): a
-   * flapping edge toggles routes between two states, and both stay cheap.
+   * The memos before those (the route and service routing before last),
+   * while the route keeps changing: a flapping edge toggles routes between
+   * two states, and both stay cheap. Dropped once the route settles.
    */
   routeMemoAlt: Array<RouteMemo | undefined>;
   serviceMemoAlt: Array<ServiceMemo | undefined>;
@@ -128,10 +138,11 @@ function compileFresh(policy: Policy): CompiledPolicy {
   const regionsByKey = idx.regions.map((_, r) => r).sort((a, b) => (idx.regions[a]!.id < idx.regions[b]!.id ? -1 : idx.regions[a]!.id > idx.regions[b]!.id ? 1 : 0));
   return {
     idx,
-    quotedEdges: idx.edges.map((e) => JSON.stringify(e.id)),
     plainEdgeIds: idx.edges.every((e) => JSON.stringify(e.id) === `"${e.id}"`),
     regionsByKey,
-    quotedRegions: idx.regions.map((r) => JSON.stringify(r.id)),
+    serviceHeads: idx.services.map(({ service: s }) => utf8('{"name":' + JSON.stringify(s.name) + ',"regions":{')),
+    regionKeys: idx.regions.map((r) => utf8(JSON.stringify(r.id) + ':')),
+    serviceTails: idx.services.map(({ service: s }) => utf8('},"steering":' + JSON.stringify(s.steering) + ',"ttl":' + JSON.stringify(s.ttl) + ',"types":' + JSON.stringify(s.types) + '}')),
     policyHash: sha256Hex(canonicalJson(policy)),
     linkKeys,
     bestKeys,

@@ -67,7 +67,24 @@ export function prepareDecision(compiled: CompiledPolicy, state: DecisionState, 
     eligible[e] = up[e] === 1 && !idx.edges[e]!.drain ? 1 : 0;
   }
   const rtts = idx.regions.map((_, r) => regionRtts(idx, grid, r));
-  return { compiled, now, links, grid, verdicts, eligible, up, rtts, orders: [], orderPositions: [], eligibleCounts: new Int32Array(idx.services.length).fill(-1), byWeight: undefined, previousOrder: state.order, previousBest: state.best ?? {}, placed: new Uint8Array(E), prevIdx: new Int32Array(E) };
+  return {
+    compiled,
+    now,
+    links,
+    grid,
+    verdicts,
+    eligible,
+    up,
+    rtts,
+    orders: [],
+    orderPositions: [],
+    eligibleCounts: new Int32Array(idx.services.length).fill(-1),
+    byWeight: undefined,
+    previousOrder: state.order,
+    previousBest: state.best ?? {},
+    placed: new Uint8Array(E),
+    prevIdx: new Int32Array(E),
+  };
 }
 
 /** Outcome of routing one service for one region, as edge indexes. */
@@ -123,6 +140,12 @@ export interface BaseValidity {
   eligibleSame: boolean;
   /** rttSame[r] = 1 when every RTT from region r is what it was. */
   rttSame: Uint8Array;
+  /**
+   * newcomers[s] = 1 when service s has an edge that is eligible now but
+   * was not then: it is in none of the last decide()'s rankings, so no
+   * previous order of the service can stand as it is.
+   */
+  newcomers: Uint8Array;
 }
 
 /**
@@ -155,8 +178,6 @@ export function computeRouteInto(ctx: DecisionContext, s: number, r: number, out
   const service = svc.service;
   const slot = s * idx.regions.length + r;
   let n: number;
-  let previousOrder: readonly string[] | undefined;
-
   if (service.steering === 'failover' || service.steering === 'weighted') {
     // Orders from the policy: no hysteresis, a function of the eligible set alone.
     const cached = valid?.eligibleSame ? compiled.baseMemo[slot] : undefined;
@@ -172,20 +193,22 @@ export function computeRouteInto(ctx: DecisionContext, s: number, r: number, out
       if (valid) compiled.baseMemo[slot] = take(out, n);
     }
   } else {
-    previousOrder = previousOrderOf(ctx, slot);
+    const previousOrder = previousOrderOf(ctx, slot);
     const memo = compiled.routeMemo[slot];
-    const lastOutput = memo !== undefined && memo.mode === 'ranked' && memo.ranked === previousOrder;
+    // The state holds what the last decide() remembered of this route: memo.edges is that ranking.
+    const lastOutput = memo !== undefined && memo.mode === 'ranked' && previousOrder !== undefined && memo.remembered === previousOrder;
     if (lastOutput && valid !== undefined && valid.eligibleSame && valid.rttSame[r] === 1) {
       // Same eligible set, same RTTs, and the previous order is what the
       // last decide() ranked from them: ranking is idempotent on its own
-      // output (every contest is decided again the same way), so that
-      // output stands.
+      // output (every contest is decided again the same way, and the
+      // unmeasured tail, not remembered, follows the same base order), so
+      // that output stands.
       const edges = memo.edges;
       for (let i = 0; i < edges.length; i++) out[i] = edges[i]!;
       n = edges.length;
     } else {
       // Usually the previous order stands (minus edges no longer eligible); else rank.
-      n = lastOutput && note === undefined ? standingOrderInto(out, memo.edges, eligibleMembers(ctx, s), svc, ctx.eligible, orderPos(ctx, r), ctx.rtts[r]!) : -1;
+      n = lastOutput && note === undefined && valid?.newcomers[s] !== 1 ? standingOrderInto(out, memo.edges, previousOrder.length, eligibleMembers(ctx, s), svc, ctx.eligible, orderPos(ctx, r), ctx.rtts[r]!) : -1;
       if (n < 0) {
         let prevLen = 0;
         if (previousOrder !== undefined) {

@@ -9,7 +9,9 @@
  *   the previous order that is still eligible) keeps it unless the fastest
  *   remaining edge beats it by `hysteresisPct` % AND `hysteresisMinMs`. An
  *   incumbent that went down, was drained or left the service drops out at
- *   once; edges not in the previous order only ever challenge.
+ *   once; edges not in the previous order only ever challenge. (decide()
+ *   remembers only the measured part of a ranking: table.ts
+ *   rememberedOrder().)
  * - failover: `service.edges` order.
  * - weighted: weight descending, then policy order; weight-0 edges are left
  *   out unless every eligible edge weighs 0, in which case all are ranked in
@@ -118,8 +120,8 @@ export function rankLatencyInto(
 
 /**
  * rankLatencyInto() for the common case, in one backward pass over the
- * previous order instead of a ranking: when no edge is new to it (`prev`,
- * which must not repeat an edge, holds every one of the service's
+ * previous order instead of a ranking: when no edge is new to it
+ * (`prev[0..prevLen)`, which must not repeat an edge, holds every one of the service's
  * `eligibleMembers` eligible members once the edges no longer eligible are
  * dropped) and no remaining edge is beaten by the margin by the fastest
  * edge behind it (`pos[e]` is e's place in the region's latency order),
@@ -128,11 +130,11 @@ export function rankLatencyInto(
  * caller ranks. This is the steady state of a settled fleet: RTTs move by
  * noise and nobody clears the margin.
  */
-export function standingOrderInto(out: Int32Array, prev: readonly number[], eligibleMembers: number, svc: IndexedService, eligible: Uint8Array, pos: Int32Array, rtt: Float64Array): number {
+export function standingOrderInto(out: Int32Array, prev: readonly number[], prevLen: number, eligibleMembers: number, svc: IndexedService, eligible: Uint8Array, pos: Int32Array, rtt: Float64Array): number {
   const member = svc.member;
   let kept = 0;
   let fastest = -1; // fastest edge (first in latency order) kept behind position i
-  for (let i = prev.length - 1; i >= 0; i--) {
+  for (let i = prevLen - 1; i >= 0; i--) {
     const e = prev[i]!;
     if (member[e] !== 1 || eligible[e] !== 1) continue; // dropped at once
     kept++;
@@ -142,7 +144,7 @@ export function standingOrderInto(out: Int32Array, prev: readonly number[], elig
   }
   if (kept === 0 || kept !== eligibleMembers) return -1;
   let n = 0;
-  for (let i = 0; i < prev.length; i++) {
+  for (let i = 0; i < prevLen; i++) {
     const e = prev[i]!;
     if (member[e] === 1 && eligible[e] === 1) out[n++] = e;
   }

@@ -247,7 +247,24 @@ describe('whole-ranking hysteresis: state', () => {
     expect(state.best['cdn|eu-west']).toBe('euw2');
   });
 
-  it('best is the first edge of every order', () => {
+  it('an order guessed before measurements is not held once RTTs arrive', () => {
+    const policy = sixEdges();
+    const cold = decide(policy, initialState(), T0);
+    // Before any RTT: local edges first, then policy order; nothing measured to remember.
+    expect(cold.table.services.cdn!.regions['eu-west']!.ranked).toEqual(['euw1', 'euw2', 'use1', 'use2', 'aps1', 'aps2']);
+    expect(cold.state.order!['cdn|eu-west']).toEqual([]);
+    expect(cold.state.best['cdn|eu-west']).toBe('euw1');
+    // euw2 is 5 % faster than euw1: within the margin, but euw1's place was a guess.
+    const partial = decide(policy, ingest(cold.state, policy, [ok('eu-west', 'euw1', T0 + 1000, 21), ok('eu-west', 'euw2', T0 + 1000, 20), ok('eu-west', 'use1', T0 + 1000, 80)]), T0 + 1500);
+    expect(partial.table.services.cdn!.regions['eu-west']!.ranked).toEqual(['euw2', 'euw1', 'use1', 'use2', 'aps1', 'aps2']);
+    // Only the measured part is remembered; unmeasured edges follow locality and policy order.
+    expect(partial.state.order!['cdn|eu-west']).toEqual(['euw2', 'euw1', 'use1']);
+    // From now on the measured places are held: euw1 at 19.5 ms is only 2.5 % faster.
+    const held = decide(policy, ingest(partial.state, policy, [ok('eu-west', 'euw1', T0 + 2000, 19.5)]), T0 + 2500);
+    expect(held.table.services.cdn!.regions['eu-west']!.ranked.slice(0, 2)).toEqual(['euw2', 'euw1']);
+  });
+
+  it('best is the first edge of every ranking', () => {
     const { state } = decide(sixEdges(), ingest(initialState(), sixEdges(), noisyRound(prng(1), T0, 0.05)), T0 + 500);
     expect(Object.keys(state.order!).sort()).toEqual(Object.keys(state.best).sort());
     for (const [k, o] of Object.entries(state.order!)) expect(state.best[k]).toBe(o[0]);

@@ -119,7 +119,8 @@ function probeIdFromBody(body: string): string {
   throw new Error('E_REPORT_SIGN: cannot sign: body has no "probe" field; pass probeId explicitly');
 }
 
-function header(headers: HeaderSource, name: string): string | undefined {
+/** One header of a {@link HeaderSource}, looked up case-insensitively; repeated values joined with ",". */
+export function headerValue(headers: HeaderSource, name: string): string | undefined {
   if (typeof (headers as HeadersLike).get === 'function') {
     return (headers as HeadersLike).get(name) ?? undefined;
   }
@@ -155,9 +156,9 @@ const fail = (code: ReportAuthCode, message: string): VerifyResult => ({ ok: fal
  */
 export async function verifyReport(input: VerifyReportInput): Promise<VerifyResult> {
   const windowMs = input.windowMs ?? DEFAULT_REPORT_WINDOW_MS;
-  const probe = header(input.headers, PROBE_HEADER);
-  const tsText = header(input.headers, TIMESTAMP_HEADER);
-  const sigText = header(input.headers, SIGNATURE_HEADER);
+  const probe = headerValue(input.headers, PROBE_HEADER);
+  const tsText = headerValue(input.headers, TIMESTAMP_HEADER);
+  const sigText = headerValue(input.headers, SIGNATURE_HEADER);
   if (!probe || !tsText || !sigText) {
     const missing = [!probe && PROBE_HEADER, !tsText && TIMESTAMP_HEADER, !sigText && SIGNATURE_HEADER].filter(Boolean).join(', ');
     return fail('unsigned', `report is not signed: missing header(s) ${missing}`);

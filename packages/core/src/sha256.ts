@@ -92,6 +92,11 @@ function digest(data: Uint8Array, length: number): Uint8Array {
   return out;
 }
 
+/** SHA-256 (lower-case hex) of `data[0..length)`: for callers that assemble a message in a reused buffer. */
+export function sha256HexOf(data: Uint8Array, length: number): string {
+  return toHex(digest(data, length));
+}
+
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /** Lower-case hex of bytes. */

@@ -7,7 +7,7 @@ import { compilePolicy, type CompiledPolicy, type OrderMemory, type RouteMemo, t
 import { computeRouteInto, prepareDecision, take, type BaseValidity, type DecisionContext, type RouteIndexes } from './context.js';
 import { initialState } from './state.js';
 import { combineHash } from './table-hash.js';
-import { sha256Hex } from './sha256.js';
+import { sha256HexOf, utf8 } from './sha256.js';
 
 /** Result of one decision cycle. */
 export interface Decision {
@@ -22,7 +22,7 @@ export interface Decision {
  * Pure and deterministic: the same policy, state and `now` give the same
  * table, bit for bit, in any process. Inputs are not mutated. The returned
  * state carries the verdicts (with their `since` and fail-static memory),
- * the hysteresis memory (ranked order per latency-steered service and region)
+ * the hysteresis memory (the measured part of each latency ranking)
  * and the table version, which increments only when the table hash changes.
  * Links of regions or edges no longer in the policy are dropped from it.
  *
@@ -45,6 +45,7 @@ export function decide(policy: Policy, state: DecisionState, now: number): Decis
   const digests: Record<string, string> = {};
   // Hysteresis memory by route slot (latency-steered, ranked routes only).
   const orders = new Array<readonly string[] | undefined>(idx.services.length * R);
+  const firsts = new Array<string | undefined>(idx.services.length * R);
   const entries = new Array<RouteEntry>(R);
 
   for (let s = 0; s < idx.services.length; s++) {
@@ -63,6 +64,10 @@ export function decide(policy: Policy, state: DecisionState, now: number): Decis
         compiled.routeMemoAlt[slot] = m;
         m = alt !== undefined && sameRoute(alt, res, out) ? alt : makeMemo(compiled, res, out, service.answers);
         compiled.routeMemo[slot] = m;
+      } else {
+        // Settled: let the route before last go. Kept, a fleet's worth of dead
+        // memos (say from the assume-up table) would make every GC slower.
+        compiled.routeMemoAlt[slot] = undefined;
       }
       memos[r] = m;
       if (routingSame && prev!.routes[r] !== m) routingSame = false;
@@ -74,15 +79,19 @@ export function decide(policy: Policy, state: DecisionState, now: number): Decis
         m.entryRtt = rttMs;
       }
       entries[r] = m.entry;
-      if (service.steering === 'latency' && m.mode === 'ranked') orders[slot] = m.ranked;
+      if (service.steering === 'latency' && m.mode === 'ranked') {
+        orders[slot] = rememberedOrder(m, ctx.rtts[r]!);
+        firsts[slot] = m.ranked[0];
+      }
     }
     let memo: ServiceMemo;
     if (routingSame) {
       memo = prev!;
+      compiled.serviceMemoAlt[s] = undefined;
     } else {
       // As for routes: the service's routing before last (an edge flapping back) keeps its digest.
       const alt = compiled.serviceMemoAlt[s];
-      memo = alt !== undefined && sameItems(alt.routes, memos) ? alt : { routes: memos, digest: sha256Hex(serviceJsonFast(compiled, service, memos)), built: undefined, builtEntries: [] };
+      memo = alt !== undefined && sameItems(alt.routes, memos) ? alt : { routes: memos, digest: serviceDigestOf(compiled, s, memos), built: undefined, builtEntries: [] };
       compiled.serviceMemoAlt[s] = prev;
       compiled.serviceMemo[s] = memo;
     }
@@ -96,7 +105,7 @@ export function decide(policy: Policy, state: DecisionState, now: number): Decis
     digests[service.id] = memo.digest;
   }
 
-  const memory = orderMemory(compiled, state, orders);
+  const memory = orderMemory(compiled, state, orders, firsts);
   const edges: RoutingTable['edges'] = {};
   for (const e of idx.edges) if (!edges[e.id]) edges[e.id] = { up: ctx.verdicts[e.id]!.up, drain: e.drain };
   const hash = combineHash(compiled.policyHash, edges, digests);
@@ -117,32 +126,54 @@ export function tableForPolicy(policy: Policy, now: number): RoutingTable {
 }
 
 /**
- * The state's hysteresis memory (order, and best derived from it) for this
- * cycle's orders by slot. The objects are values shared between states: the
- * previous ones are returned when nothing moved, and so are the ones before
- * them when the orders went back to those (an edge flapping).
+ * What a ranked latency route leaves in `state.order`: the measured part of
+ * its ranking (measured edges always rank before unmeasured ones, so it is
+ * a prefix). An order guessed before measurements (locality, policy order)
+ * must not be held by hysteresis once RTTs arrive. Cached on the memo, so
+ * an unchanged route keeps the same array (and the state its object).
  */
-function orderMemory(compiled: CompiledPolicy, state: DecisionState, orders: ReadonlyArray<readonly string[] | undefined>): OrderMemory {
+function rememberedOrder(m: RouteMemo, rtt: Float64Array): readonly string[] {
+  const edges = m.edges;
+  const n = edges.length;
+  let k = n;
+  const last = rtt[edges[n - 1]!]!;
+  if (last !== last) {
+    k = 0;
+    while (k < n && rtt[edges[k]!] === rtt[edges[k]!]) k++;
+  }
+  if (m.remembered === undefined || m.remembered.length !== k) m.remembered = k === n ? m.ranked : Object.freeze(m.ranked.slice(0, k));
+  return m.remembered;
+}
+
+/**
+ * The state's hysteresis memory for this cycle: `order` from the remembered
+ * orders by slot, `best` from the first edges of the rankings. The objects
+ * are values shared between states: the previous ones are returned when
+ * nothing moved, and so are the ones before them when the routes went back
+ * to those (an edge flapping).
+ */
+function orderMemory(compiled: CompiledPolicy, state: DecisionState, orders: ReadonlyArray<readonly string[] | undefined>, firsts: ReadonlyArray<string | undefined>): OrderMemory {
   const last = compiled.lastOrder;
-  if (last !== undefined && last.order === state.order && last.best === state.best && sameItems(last.bySlot, orders)) return last;
+  if (last !== undefined && last.order === state.order && last.best === state.best && sameItems(last.bySlot, orders) && sameItems(last.firsts, firsts)) {
+    compiled.lastOrderAlt = undefined;
+    return last;
+  }
   const alt = compiled.lastOrderAlt;
   let memory: OrderMemory;
-  if (alt !== undefined && sameItems(alt.bySlot, orders)) {
+  if (alt !== undefined && sameItems(alt.bySlot, orders) && sameItems(alt.firsts, firsts)) {
     memory = alt;
   } else {
     const order: Record<string, readonly string[]> = {};
-    let best: Record<string, string> | undefined = {};
+    for (let i = 0; i < orders.length; i++) if (orders[i] !== undefined) order[compiled.bestKeys[i]!] = orders[i]!;
     // best changes far less often than order: keep the last object when every first place stayed.
-    let bestSame = last !== undefined && last.best === state.best;
-    for (let i = 0; i < orders.length; i++) {
-      const o = orders[i];
-      if (bestSame && (o === undefined ? last!.bySlot[i] !== undefined : last!.bySlot[i]?.[0] !== o[0])) bestSame = false;
-      if (o === undefined) continue;
-      order[compiled.bestKeys[i]!] = o;
-      best[compiled.bestKeys[i]!] = o[0]!;
+    let best: Record<string, string>;
+    if (last !== undefined && last.best === state.best && sameItems(last.firsts, firsts)) {
+      best = last.best;
+    } else {
+      best = {};
+      for (let i = 0; i < firsts.length; i++) if (firsts[i] !== undefined) best[compiled.bestKeys[i]!] = firsts[i]!;
     }
-    if (bestSame) best = last!.best;
-    memory = { order, best, bySlot: orders };
+    memory = { order, best, bySlot: orders, firsts };
   }
   compiled.lastOrderAlt = last;
   compiled.lastOrder = memory;
@@ -152,7 +183,17 @@ function orderMemory(compiled: CompiledPolicy, state: DecisionState, orders: Rea
 /** Compares this cycle's eligible set and RTTs with the last decide()'s, and records them. */
 function baseValidity(compiled: CompiledPolicy, ctx: DecisionContext): BaseValidity {
   const R = compiled.idx.regions.length;
-  const eligibleSame = compiled.lastEligible !== undefined && sameInts(compiled.lastEligible, ctx.eligible);
+  const last = compiled.lastEligible;
+  const eligibleSame = last !== undefined && sameInts(last, ctx.eligible);
+  const newcomers = new Uint8Array(compiled.idx.services.length);
+  if (last !== undefined && !eligibleSame) {
+    for (let e = 0; e < ctx.eligible.length; e++) {
+      if (ctx.eligible[e] !== 1 || last[e] === 1) continue;
+      compiled.idx.services.forEach((svc, s) => {
+        if (svc.member[e] === 1) newcomers[s] = 1;
+      });
+    }
+  }
   const rttSame = new Uint8Array(R);
   for (let r = 0; r < R; r++) {
     const last = compiled.lastRtts[r];
@@ -160,7 +201,7 @@ function baseValidity(compiled: CompiledPolicy, ctx: DecisionContext): BaseValid
     compiled.lastRtts[r] = ctx.rtts[r]!;
   }
   compiled.lastEligible = ctx.eligible;
-  return { eligibleSame, rttSame };
+  return { eligibleSame, rttSame, newcomers };
 }
 
 /** Element-wise equal, NaN equal to NaN (unmeasured stays unmeasured). */
@@ -203,10 +244,10 @@ function makeMemo(compiled: CompiledPolicy, res: RouteIndexes, out: Int32Array, 
   for (let i = 0; i < edges.length; i++) names[i] = ids[edges[i]!]!.id;
   const ranked = res.mode === 'ranked' ? names : [];
   const answer = res.mode === 'ranked' ? names.slice(0, answers) : res.mode === 'fallback' ? names : [];
-  const json = '{"answer":' + idList(compiled, answer) + ',"mode":"' + res.mode + '","ranked":' + idList(compiled, ranked) + '}';
+  const bytes = utf8('{"answer":' + idList(compiled, answer) + ',"mode":"' + res.mode + '","ranked":' + idList(compiled, ranked) + '}');
   Object.freeze(ranked);
   Object.freeze(answer);
-  const m: RouteMemo = { mode: res.mode, answer, ranked, edges, json, entry: undefined as unknown as RouteEntry, entryRtt: NaN };
+  const m: RouteMemo = { mode: res.mode, answer, ranked, edges, bytes, entry: undefined as unknown as RouteEntry, entryRtt: NaN, remembered: undefined };
   m.entry = Object.freeze(entryOf(m, NaN));
   return m;
 }
@@ -217,12 +258,36 @@ function idList(compiled: CompiledPolicy, names: readonly string[]): string {
   return compiled.plainEdgeIds ? '["' + names.join('","') + '"]' : JSON.stringify(names);
 }
 
-/** serviceJson() for the memoised routes of one service, regions in key order. */
-function serviceJsonFast(compiled: CompiledPolicy, service: CompiledPolicy['idx']['services'][number]['service'], memos: RouteMemo[]): string {
-  let out = '{"name":' + JSON.stringify(service.name) + ',"regions":{';
+/** Reused buffer for serviceDigestOf() (decide() is synchronous: never shared). */
+let serviceBuf = new Uint8Array(64 * 1024);
+
+/**
+ * sha256Hex(serviceJson(...)) of service s's memoised routes (table-hash.ts
+ * defines it), assembled from UTF-8 pieces kept with the compiled policy and
+ * the route memos: no string building or re-encoding per changed service.
+ */
+function serviceDigestOf(compiled: CompiledPolicy, s: number, memos: RouteMemo[]): string {
+  const head = compiled.serviceHeads[s]!;
+  const tail = compiled.serviceTails[s]!;
   const order = compiled.regionsByKey;
-  for (let i = 0; i < order.length; i++) out += (i > 0 ? ',' : '') + compiled.quotedRegions[order[i]!]! + ':' + memos[order[i]!]!.json;
-  return out + '},"steering":' + JSON.stringify(service.steering) + ',"ttl":' + JSON.stringify(service.ttl) + ',"types":' + JSON.stringify(service.types) + '}';
+  let size = head.length + tail.length + order.length;
+  for (let i = 0; i < order.length; i++) size += compiled.regionKeys[order[i]!]!.length + memos[order[i]!]!.bytes.length;
+  if (serviceBuf.length < size) serviceBuf = new Uint8Array(Math.max(size, serviceBuf.length * 2));
+  const buf = serviceBuf;
+  buf.set(head, 0);
+  let n = head.length;
+  for (let i = 0; i < order.length; i++) {
+    if (i > 0) buf[n++] = 0x2c; // ','
+    const key = compiled.regionKeys[order[i]!]!;
+    buf.set(key, n);
+    n += key.length;
+    const route = memos[order[i]!]!.bytes;
+    buf.set(route, n);
+    n += route.length;
+  }
+  buf.set(tail, n);
+  n += tail.length;
+  return sha256HexOf(buf, n);
 }
 
 function entryOf(m: RouteMemo, rttMs: number): RouteEntry {

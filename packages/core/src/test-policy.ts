@@ -70,14 +70,5 @@ export function reverseKeys<T>(value: T): T {
   return value;
 }
 
-/** A seeded PRNG (mulberry32) for property-style tests. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG (seeded-random.ts) under the name core's tests use. */
+export { seededRandom as prng } from './seeded-random.js';

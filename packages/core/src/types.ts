@@ -78,16 +78,19 @@ export interface DecisionState {
   links: Record<string, LinkState>;
   verdicts: Record<string, EdgeVerdict>;
   /**
-   * Ranking hysteresis memory: the ranked order of the last cycle per
-   * `${service}|${region}` (latency-steered services whose route was
-   * ranked). The next cycle keeps each edge at its place unless a faster
-   * edge beats it by the service's hysteresis margin. Absent in states saved
-   * before whole-ranking hysteresis; decide() always sets it.
+   * Ranking hysteresis memory per `${service}|${region}` (latency-steered
+   * services whose route was ranked): the measured part of the last cycle's
+   * ranking (a prefix: measured edges rank first; an order guessed before
+   * any RTT is not worth holding). The next cycle keeps each of these edges
+   * at its place unless a faster edge beats it by the service's hysteresis
+   * margin. Absent in states saved before whole-ranking hysteresis;
+   * decide() always sets it.
    */
   order?: Record<string, readonly string[]>;
   /**
-   * First edge of each `order` entry (`best[k] === order[k][0]`). Kept for
-   * readers of older states and as the seed when `order` is absent.
+   * First edge of each ranked latency route, same keys as `order` (equal to
+   * `order[k][0]` once that edge is measured). Kept for readers of older
+   * states, and the seed of the first place when `order` is absent.
    */
   best: Record<string, string>;
   /** Table version: incremented each time the table's content hash changes. */

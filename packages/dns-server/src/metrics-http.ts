@@ -5,7 +5,7 @@
  * scrape from plain counters, so the query path pays nothing for it.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenHttp, type HttpListener } from '@edgesteer/http-kit/node';
 import { LATENCY_BUCKETS_SECONDS } from './latency-histogram.js';
 import type { DnsMetricsSnapshot } from './metrics.js';
 
@@ -96,11 +96,7 @@ function processStats(): { cpuSeconds: number; residentBytes: number } {
 }
 
 /** A running metrics listener. */
-export interface DnsMetricsListener {
-  url: string;
-  port: number;
-  close(): Promise<void>;
-}
+export type DnsMetricsListener = HttpListener;
 
 /**
  * The `/healthz` document: the server answers (ok) and how stale its table
@@ -154,21 +150,5 @@ export function startDnsMetricsListener(snapshot: () => DnsMetricsSnapshot, list
     res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
     res.end(req.method === 'HEAD' ? undefined : body);
   });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(listen.port, listen.host, () => {
-      server.off('error', reject);
-      const port = (server.address() as AddressInfo).port;
-      const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
-      resolve({
-        url: `http://${host}:${port}/metrics`,
-        port,
-        close: () =>
-          new Promise<void>((r) => {
-            server.closeAllConnections();
-            server.close(() => r());
-          }),
-      });
-    });
-  });
+  return listenHttp(server, listen, '/metrics');
 }

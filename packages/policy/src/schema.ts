@@ -140,8 +140,8 @@ export const ServiceSchema = z
     steering: z.enum(['latency', 'failover', 'weighted']).default('latency'),
     answers: int(LIMITS.answers.min, LIMITS.answers.max).default(1).describe('Edges per response.'),
     ttl: int(LIMITS.serviceTtl.min, LIMITS.serviceTtl.max).default(30),
-    hysteresisPct: z.number().min(0).max(1000).default(20).describe('Switch away from the current best only when the new one is this many percent faster.'),
-    hysteresisMinMs: z.number().min(0).max(10_000).default(2).describe('...and at least this many ms faster.'),
+    hysteresisPct: z.number().min(0).max(1000).default(20).describe('Latency steering keeps every edge at its place in the ranking (first, second, ...) unless a faster edge beats it by this many percent.'),
+    hysteresisMinMs: z.number().min(0).max(10_000).default(2).describe('...and by at least this many ms.'),
     fallback: z.array(Id).default([]).describe('Edges answered when all are down (fail-open). Empty = all service edges in policy order.'),
     failMode: z.enum(['open', 'closed']).default('open').describe('All edges down: open answers the fallback set, closed answers nothing (NODATA).'),
   })
@@ -149,7 +149,7 @@ export const ServiceSchema = z
 
 export const HealthSchema = z
   .object({
-    quorum: int(1, 100).default(2).describe('Regions that must agree an edge is down (capped at the number of regions with fresh data).'),
+    quorum: int(1, 100).default(2).describe('Regions with fresh data that must say down before an edge is down; capped at the number of regions in the policy (not at the number with fresh data, so one partitioned probe never fails an edge over).'),
     staleAfterMs: int(1000, 86_400_000).default(30_000).describe('Observations older than this do not count.'),
     rttAlpha: z.number().gt(0).max(1).default(0.3).describe('EWMA weight of a new RTT sample.'),
   })

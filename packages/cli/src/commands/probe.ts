@@ -1,8 +1,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { formatProblem, loadPolicyFile, PolicyReadError, type Policy } from '@edgesteer/policy';
 import type { Observation } from '@edgesteer/core';
 import { createProbeLogger, createProbeMetrics, loadProbeKey, parseMetricsListen, ProbeError, runProbeOnce, startMetricsListener, startProbe, type MetricsListener, type ProbeMetrics, type StartProbeOptions } from '@edgesteer/probes';
 import { CliError } from '../cli-error.js';
+import { readPolicy } from '../read-policy.js';
 
 interface ProbeCliOptions {
   policy: string;
@@ -24,20 +24,6 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
   return n;
-}
-
-async function readPolicy(file: string): Promise<Policy> {
-  try {
-    const r = await loadPolicyFile(file);
-    if (!r.ok) {
-      for (const p of r.problems) process.stderr.write(formatProblem(p) + '\n');
-      throw new CliError('E_POLICY_INVALID', `${file} is invalid; fix the problems above (edgesteer policy check ${file})`);
-    }
-    return r.policy;
-  } catch (err) {
-    if (err instanceof PolicyReadError) throw new CliError(err.code, err.message);
-    throw err;
-  }
 }
 
 /** One line per observation for people: `edge-a  up    connect 0.412 ms  first byte 1.503 ms  HTTP 200`. */

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { pino } from 'pino';
-import { formatProblem, loadPolicyFile, PolicyReadError, type Policy } from '@edgesteer/policy';
+import type { Policy } from '@edgesteer/policy';
 import { tableForPolicy, type RoutingTable } from '@edgesteer/core';
 import {
   loadTable,
@@ -14,6 +14,7 @@ import {
   type ReconcileOptions,
 } from '@edgesteer/route53';
 import { CliError } from '../cli-error.js';
+import { readPolicy } from '../read-policy.js';
 
 interface Route53CliOptions {
   policy: string;
@@ -45,20 +46,6 @@ function url(what: string) {
     if (!/^https?:\/\/[^/]/.test(text)) throw new InvalidArgumentError(`${what} "${text}" is not an http(s) URL`);
     return text;
   };
-}
-
-async function readPolicy(file: string): Promise<Policy> {
-  try {
-    const r = await loadPolicyFile(file);
-    if (!r.ok) {
-      for (const p of r.problems) process.stderr.write(formatProblem(p) + '\n');
-      throw new CliError('E_POLICY_INVALID', `${file} is invalid; fix the problems above (edgesteer policy check ${file})`);
-    }
-    return r.policy;
-  } catch (err) {
-    if (err instanceof PolicyReadError) throw new CliError(err.code, err.message);
-    throw err;
-  }
 }
 
 /** The table from --table (controller URL or file), else every edge assumed up. */

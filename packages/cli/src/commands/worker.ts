@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { keyFileModeProblem } from '@edgesteer/core';
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { parseProbeKeys, WorkerError, type ProbeKeys } from '@edgesteer/worker';
@@ -22,6 +23,9 @@ function loadKeys(keyFile: string | undefined): { keys: ProbeKeys; source: strin
       } catch (err) {
         throw new CliError('E_KEYS_INVALID', `cannot read key file ${keyFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       }
+      // Same rule as the controller and the probe: secrets readable by others are refused.
+      const modeProblem = keyFileModeProblem(keyFile, statSync(keyFile).mode);
+      if (modeProblem) throw new CliError('E_KEYS_PERMS', modeProblem);
       return { keys: parseProbeKeys(text, keyFile), source: keyFile };
     }
     return { keys: parseProbeKeys(process.env['EDGESTEER_PROBE_KEYS'] ?? ''), source: 'EDGESTEER_PROBE_KEYS' };

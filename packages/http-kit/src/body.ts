@@ -1,3 +1,21 @@
+/**
+ * Bounded request body reads for fetch-style handlers (Hono on Node and on
+ * workerd). Typed structurally so this package needs neither DOM nor Node
+ * typings: a Web `Request` from either runtime fits.
+ */
+
+/** The part of a body stream reader used here. */
+export interface BodyReaderLike {
+  read(): Promise<{ done: true; value?: undefined } | { done: false; value: Uint8Array }>;
+  cancel(): Promise<void>;
+}
+
+/** The part of a Web `Request` used here. */
+export interface RequestLike {
+  readonly headers: { get(name: string): string | null };
+  readonly body: { getReader(): BodyReaderLike } | null;
+}
+
 /** Result of reading a request body under a size limit. */
 export type LimitedBody = { ok: true; bytes: Uint8Array } | { ok: false; size: number };
 
@@ -6,7 +24,7 @@ export type LimitedBody = { ok: true; bytes: Uint8Array } | { ok: false; size: n
  * oversized upload costs at most `maxBytes` of memory. A Content-Length over
  * the limit is refused before reading anything.
  */
-export async function readBodyLimited(req: Request, maxBytes: number): Promise<LimitedBody> {
+export async function readBodyLimited(req: RequestLike, maxBytes: number): Promise<LimitedBody> {
   const declared = Number(req.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) return { ok: false, size: declared };
   if (!req.body) return { ok: true, bytes: new Uint8Array(0) };

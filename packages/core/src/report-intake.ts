@@ -1,0 +1,135 @@
+/**
+ * The receiving side of POST /v1/observations, minus HTTP and storage: what
+ * the controller and the Worker both do with a raw signed report before it
+ * may touch the decision state. One place, so a probe gets the same status,
+ * error code and reason from either sink.
+ *
+ * Status codes: 413 body too large; 401 unsigned, unknown probe, bad
+ * signature or timestamp outside the window; 400 not a valid report (zod
+ * problems listed), region unknown or observation region ≠ report region;
+ * 409 replay (seq not above the last accepted one; a probe treats it as
+ * "already delivered").
+ *
+ * Replay is left to the receiver (an in-memory guard on the controller,
+ * compare-and-set state on the Worker): it must run last, after every other
+ * check, so a refused report never consumes a sequence number.
+ */
+import type { Policy } from '@edgesteer/policy/neutral';
+import { headerValue, REPORT_AUTH_HTTP_STATUS, TIMESTAMP_HEADER, verifyReport, type ReportAuthCode, type VerifyReportInput } from './report-auth.js';
+import { ReportSchema, type Report } from './types.js';
+
+/**
+ * Error codes of report intake. Stable: both receivers answer with them in
+ * `{ "ok": false, "error": { "code", "message", "reason", ... } }`.
+ */
+export const REPORT_INTAKE_ERRORS = {
+  /** Request body larger than the configured limit. */
+  E_BODY_TOO_LARGE: 'E_BODY_TOO_LARGE',
+  /** Report without the signature headers. */
+  E_AUTH_MISSING: 'E_AUTH_MISSING',
+  /** Signature headers present but the report did not verify (unknown probe, bad MAC, clock skew). */
+  E_AUTH_INVALID: 'E_AUTH_INVALID',
+  /** Report already seen (same or older sequence number). */
+  E_REPORT_REPLAY: 'E_REPORT_REPLAY',
+  /** Body is not JSON or does not match the report schema. */
+  E_REPORT_SCHEMA: 'E_REPORT_SCHEMA',
+  /** Report's region is not a region of the current policy. */
+  E_REPORT_UNKNOWN_REGION: 'E_REPORT_UNKNOWN_REGION',
+  /** An observation claims a different region than the report carrying it. */
+  E_REPORT_REGION_MISMATCH: 'E_REPORT_REGION_MISMATCH',
+} as const;
+export type ReportIntakeErrorCode = keyof typeof REPORT_INTAKE_ERRORS;
+
+/** Why a report was refused: the `reason` field and metric label of both receivers. */
+export type ReportRejectReason =
+  | 'too_large'
+  | 'unsigned'
+  | 'bad_signature'
+  | 'unknown_probe'
+  | 'stale_timestamp'
+  | 'replay'
+  | 'schema'
+  | 'unknown_region'
+  | 'region_mismatch';
+
+/** One schema problem of a refused report. */
+export interface ReportProblem {
+  path: string;
+  message: string;
+}
+
+/** A refused report: what to answer and what to count. */
+export interface ReportRefusal {
+  status: number;
+  code: ReportIntakeErrorCode;
+  reason: ReportRejectReason;
+  message: string;
+  /** Every schema problem, when the body is not a valid report. */
+  problems?: ReportProblem[];
+}
+
+export type ReportCheck = { ok: true; report: Report; signedAt: number } | ({ ok: false } & ReportRefusal);
+
+const AUTH_REFUSAL: Readonly<Record<ReportAuthCode, { code: ReportIntakeErrorCode; reason: ReportRejectReason }>> = {
+  unsigned: { code: 'E_AUTH_MISSING', reason: 'unsigned' },
+  'unknown-probe': { code: 'E_AUTH_INVALID', reason: 'unknown_probe' },
+  'bad-signature': { code: 'E_AUTH_INVALID', reason: 'bad_signature' },
+  'stale-timestamp': { code: 'E_AUTH_INVALID', reason: 'stale_timestamp' },
+  malformed: { code: 'E_REPORT_SCHEMA', reason: 'schema' },
+  replay: { code: 'E_REPORT_REPLAY', reason: 'replay' },
+};
+
+/** The refusal for a report-auth failure code (status, error code and reason). */
+export function authRefusal(code: ReportAuthCode, message: string): ReportRefusal {
+  return { status: REPORT_AUTH_HTTP_STATUS[code], ...AUTH_REFUSAL[code], message };
+}
+
+/** The refusal of a replayed report, with the replay check's message. */
+export function replayRefusal(message: string): ReportRefusal {
+  return authRefusal('replay', message);
+}
+
+export interface CheckReportInput extends Omit<VerifyReportInput, 'guard'> {
+  /** The current policy; a report must speak for one of its regions. */
+  policy: Pick<Policy, 'regions'>;
+}
+
+/**
+ * Every check of a raw report except replay: signature (core's
+ * verifyReport), schema, and the region rules (a report speaks for one
+ * policy region, and only for it). On success also returns the signing time
+ * the receiver hands to its replay check.
+ */
+export async function checkReport(input: CheckReportInput): Promise<ReportCheck> {
+  const { policy, ...verifyInput } = input;
+  const verified = await verifyReport(verifyInput);
+  if (!verified.ok) {
+    const refusal = authRefusal(verified.code, verified.message);
+    return { ok: false, ...refusal, ...(verified.code === 'malformed' ? { problems: reportSchemaProblems(input.body) } : {}) };
+  }
+  const report = verified.report;
+  if (!policy.regions.some((r) => r.id === report.region)) {
+    const message = `region "${report.region}" is not in the policy (regions: ${policy.regions.map((r) => r.id).join(', ')})`;
+    return { ok: false, status: 400, code: 'E_REPORT_UNKNOWN_REGION', reason: 'unknown_region', message };
+  }
+  const stray = report.observations.findIndex((o) => o.probeRegion !== report.region);
+  if (stray >= 0) {
+    const message = `observations[${stray}].probeRegion "${report.observations[stray]?.probeRegion}" differs from the report's region "${report.region}"`;
+    return { ok: false, status: 400, code: 'E_REPORT_REGION_MISMATCH', reason: 'region_mismatch', message };
+  }
+  // verifyReport accepted the header as decimal epoch ms inside the window.
+  return { ok: true, report, signedAt: Number(headerValue(input.headers, TIMESTAMP_HEADER)) };
+}
+
+/** Every zod problem (at most 50) of a body that failed the report schema; one entry if it is not even JSON. */
+export function reportSchemaProblems(body: string): ReportProblem[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (err) {
+    return [{ path: '(body)', message: `not JSON: ${(err as Error).message}` }];
+  }
+  const parsed = ReportSchema.safeParse(json);
+  if (parsed.success) return [];
+  return parsed.error.issues.slice(0, 50).map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
+}
