@@ -18,6 +18,15 @@ import { KEYS, postReport, round, tempDir, writeKeyFile, writePolicy } from '../
 import { DnsFuzzer, Rng } from './support/dns-mutator.js';
 
 const tmp = tempDir('http-fuzz');
+/**
+ * RSS alone cannot tell a leak from V8 letting its heap grow between
+ * collections (it wanders by tens of MB under load). So both processes run
+ * with the old generation capped: the legitimate peak (30 concurrent
+ * near-limit bodies, ~90 MiB) fits, but keeping what each round of huge
+ * uploads pushes through would exhaust it within a few rounds — the process
+ * would crash or answer 5xx, which the test catches.
+ */
+const HEAP_CAP = { NODE_OPTIONS: '--max-old-space-size=192' };
 let controller: ChaosProc;
 let worker: ChaosProc;
 let ctlUrl: string;
@@ -27,8 +36,8 @@ beforeAll(async () => {
   const policyFile = join(tmp.dir, 'policy.json');
   writePolicy(policyFile, { ports: {}, intervalMs: 1000 });
   const keyFile = writeKeyFile(tmp.dir);
-  controller = startProc('controller', ['controller', '--policy', policyFile, '--listen', '127.0.0.1:0', '--no-state', '--key-file', keyFile]);
-  worker = startProc('worker', ['worker', '--policy', policyFile, '--listen', '127.0.0.1:0', '--key-file', keyFile]);
+  controller = startProc('controller', ['controller', '--policy', policyFile, '--listen', '127.0.0.1:0', '--no-state', '--key-file', keyFile], HEAP_CAP);
+  worker = startProc('worker', ['worker', '--policy', policyFile, '--listen', '127.0.0.1:0', '--key-file', keyFile], HEAP_CAP);
   ctlUrl = String((await controller.waitForLog((l) => l.event === 'controller_listening', 20_000))['url']);
   workerUrl = String((await worker.waitForLog((l) => l.event === 'worker_ready', 20_000))['url']);
 }, 60_000);
@@ -222,7 +231,7 @@ describe('HTTP fuzzing and slow clients', () => {
     const slow408 = slowResults.filter((x) => x.status === '408').length;
     const slowMaxS = Math.max(...slowResults.map((x) => x.ms)) / 1000;
 
-    chaosLine(`HTTP fuzz: ${rounds} random ingest bodies, ${dohRounds} random DoH/resolve, huge (8 MB declared, 32 MB chunked, 30×1000 KiB), ${2 * slowCount} slowloris`, 'only 2xx/4xx, never 5xx or a hang; 413/414 for huge; slow clients cut with 408 ≤ 12 s; bounded RSS', {
+    chaosLine(`HTTP fuzz: ${rounds} random ingest bodies, ${dohRounds} random DoH/resolve, huge (8 MB declared, 32 MB chunked, 30×1000 KiB), ${2 * slowCount} slowloris`, 'only 2xx/4xx, never 5xx or a hang; 413/414 for huge; slow clients cut with 408 ≤ 12 s; peak RSS ≤ concurrency × limit; repeated rounds survive a 192 MB heap cap', {
       rssMb: { before: rss0.controller + rss0.worker, after: rss1.controller + rss1.worker },
       extra: [
         `statuses ${s.text()}`,
@@ -250,13 +259,9 @@ describe('HTTP fuzzing and slow clients', () => {
     const bound = 30 * 4 + slowCount * 0.25 + 80;
     expect(peak.controller - rss0.controller).toBeLessThan(bound);
     expect(peak.worker - rss0.worker).toBeLessThan(bound);
-    // No leak: repeating the huge uploads does not keep growing memory. Each round pushes ~70 MB through
-    // each side; keeping even the 30 near-limit bodies of each round would add 30 MB a round.
-    // The first round grows the heaps to their working size; later rounds must not add to it.
-    const first = afterRound[1]!;
-    const last = afterRound[afterRound.length - 1]!;
-    expect(last.controller - first.controller).toBeLessThan(48);
-    expect(last.worker - first.worker).toBeLessThan(48);
+    // No leak: every round of huge uploads (~70 MB through each side) was survived under the heap cap.
+    expect(afterRound.length).toBe(scale(5, 15));
+    expect(afterRound.every((r) => r.controller > 0 && r.worker > 0)).toBe(true);
   }, scale(90_000, 600_000));
 
   it('the demo control endpoint of `edgesteer run` refuses big bodies with 413 and slow clients with 408', async () => {
