@@ -14,7 +14,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dig, sleep } from './support/processes.js';
+import { digRaw } from './support/dns-dig.js';
+import { sleep } from './support/processes.js';
 import { startRunStack, type RunStack } from './support/run-stack.js';
 
 const NAME = 'cdn.example.com';
@@ -26,7 +27,7 @@ let original: string;
 /** Answers (address, TTL) of `dig +noall +answer`; empty on failure. */
 async function answers(args: string[]): Promise<Array<{ ip: string; ttl: number }>> {
   try {
-    const out = await dig([...args, NAME, 'A', `+subnet=${EU}`, '+noall', '+answer', '+time=1', '+tries=1']);
+    const out = await digRaw([...args, NAME, 'A', `+subnet=${EU}`, '+noall', '+answer', '+time=1', '+tries=1']);
     return out
       .split('\n')
       .map((l) => l.trim().split(/\s+/))

@@ -6,7 +6,8 @@
  * cluster mode (counters summed over its workers) and a bad --metrics-listen.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dig, digShort, runCli, sleep, startCli } from './support/processes.js';
+import { digRaw, digShort } from './support/dns-dig.js';
+import { runCli, sleep, startCli } from './support/processes.js';
 import { scrape, type Scrape } from './support/prom-text.js';
 import { demoEdge, EXAMPLE_POLICY, startRunStack, type RunStack } from './support/run-stack.js';
 
@@ -50,7 +51,7 @@ describe('/metrics of `edgesteer run`', () => {
     const at = ['@127.0.0.1', '-p', String(stack.ports.dns)];
     for (let i = 0; i < 3; i++) expect(await digShort([...at, 'cdn.example.com', 'A', '+subnet=10.2.9.0/24'])).toHaveLength(1);
     expect(await digShort([...at, 'api.example.com', 'A', '+subnet=10.3.9.0/24'])).toHaveLength(2);
-    expect(await dig([...at, 'nope.example.com', 'A', '+time=1', '+tries=1'])).toContain('status: NXDOMAIN');
+    expect(await digRaw([...at, 'nope.example.com', 'A', '+time=1', '+tries=1'])).toContain('status: NXDOMAIN');
     expect(await digShort([...at, '+tcp', 'cdn.example.com', 'A', '+subnet=10.1.9.0/24'])).toHaveLength(1);
 
     const s = await scrape(stack.metricsUrls['dns']!);
@@ -85,7 +86,7 @@ describe('/metrics of `edgesteer run`', () => {
   it('Worker on Node: DoH queries by rcode and region, ingest accepted and rejected', async () => {
     const doh = ['@127.0.0.1', '-p', String(stack.ports.worker), '+http-plain-get'];
     expect(await digShort([...doh, 'cdn.example.com', 'A', '+subnet=10.2.9.0/24'])).toHaveLength(1);
-    expect(await dig([...doh, 'nope.example.com', 'A', '+time=2', '+tries=1'])).toContain('status: NXDOMAIN');
+    expect(await digRaw([...doh, 'nope.example.com', 'A', '+time=2', '+tries=1'])).toContain('status: NXDOMAIN');
     const unsigned = await fetch(`${stack.workerUrl}/v1/observations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(unsigned.status).toBe(401);
 

@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { digShort, freePort, runCli, sleep, startCli, type Proc } from './support/processes.js';
+import { digShort } from './support/dns-dig.js';
+import { freePort, runCli, sleep, startCli, type Proc } from './support/processes.js';
 
 const NAME = 'cdn.example.com';
 const SUBNET = { 'us-east': '10.1.7.0/24', 'eu-west': '10.2.7.0/24', 'ap-south': '10.3.7.0/24' } as const;

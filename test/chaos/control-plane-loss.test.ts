@@ -25,7 +25,7 @@ import { startRoute53Endpoint, type Route53Endpoint } from '../support/route53-e
 import { FAST, testRoute53Client } from '../support/route53/fixtures.js';
 import { chaosLine, scale } from './support/report.js';
 import { getJson, getText, metricSum } from './support/http.js';
-import { killAll, sleep, startProc, until, type ChaosProc } from './support/proc.js';
+import { killAll, sleep, startProc, until, type ChaosProc, readyUrl } from './support/proc.js';
 import { chaosPolicyInput, CLIENT_SUBNET, EDGE_ADDR, REGIONS, sendRounds, tempDir, writeKeyFile, writePolicy } from './support/stack.js';
 import { addressesOf, openUdpDns, startQueryLoop, type UdpDnsClient } from './support/udp-dns.js';
 
@@ -57,7 +57,7 @@ beforeAll(async () => {
   policy = PolicySchema.parse(input);
   keyFile = writeKeyFile(tmp.dir);
   controller = startController();
-  ctlUrl = String((await controller.waitForLog((l) => l.event === 'controller_listening', 20_000, 'controller_listening'))['url']);
+  ctlUrl = await readyUrl(controller, 'controller_listening');
   dns = startProc('dns', ['dns', '--policy', policyFile, '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', '--controller', ctlUrl]);
   worker = startProc('worker', ['worker', '--policy', policyFile, '--listen', '127.0.0.1:0', '--key-file', keyFile]);
   const [ready, metrics, w] = await Promise.all([

@@ -17,7 +17,7 @@ import { startProbe, type ProbeHandle } from '@edgesteer/probes';
 import { join } from 'node:path';
 import { chaosLine, scale } from './support/report.js';
 import { getJson, getText, metricSum } from './support/http.js';
-import { killAll, sleep, startProc, until, type ChaosProc } from './support/proc.js';
+import { killAll, sleep, startProc, until, type ChaosProc, readyUrl } from './support/proc.js';
 import { chaosPolicy, CLIENT_SUBNET, EDGE_ADDR, EDGES, KEYS, REGIONS, startChaosEdges, tempDir, writeKeyFile, writePolicy, type ChaosEdges } from './support/stack.js';
 import { addressesOf, openUdpDns, startQueryLoop, type UdpDnsClient } from './support/udp-dns.js';
 
@@ -49,7 +49,7 @@ beforeAll(async () => {
   writePolicy(policyFile, { ports: edges.ports, intervalMs: 200 });
   const keyFile = writeKeyFile(tmp.dir);
   controller = startProc('controller', ['controller', '--policy', policyFile, '--listen', '127.0.0.1:0', '--state-dir', join(tmp.dir, 'state'), '--key-file', keyFile, '--tick-ms', '100']);
-  ctlUrl = String((await controller.waitForLog((l) => l.event === 'controller_listening', 20_000, 'controller_listening'))['url']);
+  ctlUrl = await readyUrl(controller, 'controller_listening');
   dns = startProc('dns', ['dns', '--policy', policyFile, '--listen', '127.0.0.1:0', '--controller', ctlUrl]);
   dnsPort = Number((await dns.waitForLog((l) => l.msg === 'dns server ready', 20_000, 'dns server ready'))['port']);
   client = await openUdpDns(dnsPort);

@@ -24,7 +24,7 @@ import { startRoute53Endpoint, type Route53Endpoint, type StoredRecord } from '.
 import { FAST, makePolicy, tableFor, testRoute53Client } from '../support/route53/fixtures.js';
 import { chaosLine, scale } from './support/report.js';
 import { getJson, getText, metricSum } from './support/http.js';
-import { killAll, sleep, startProc, until } from './support/proc.js';
+import { killAll, sleep, startProc, until, readyUrl } from './support/proc.js';
 import { chaosPolicyInput, CLIENT_SUBNET, EDGE_ADDR, KEYS, REGIONS, startChaosEdges, tempDir, writeKeyFile, writePolicy } from './support/stack.js';
 import { addressesOf, openUdpDns, startQueryLoop } from './support/udp-dns.js';
 
@@ -172,8 +172,8 @@ describe('provider loss', () => {
       const keyFile = writeKeyFile(tmp.dir);
       const controller = startProc('controller', ['controller', '--policy', policyFile, '--listen', '127.0.0.1:0', '--no-state', '--key-file', keyFile, '--tick-ms', '100']);
       const worker = startProc('worker', ['worker', '--policy', policyFile, '--listen', '127.0.0.1:0', '--key-file', keyFile]);
-      const ctlUrl = String((await controller.waitForLog((l) => l.event === 'controller_listening', 20_000))['url']);
-      const workerUrl = String((await worker.waitForLog((l) => l.event === 'worker_ready', 20_000))['url']);
+      const ctlUrl = await readyUrl(controller, 'controller_listening');
+      const workerUrl = await readyUrl(worker, 'worker_ready');
       const dns = startProc('dns', ['dns', '--policy', policyFile, '--listen', '127.0.0.1:0', '--controller', ctlUrl]);
       const dnsPort = Number((await dns.waitForLog((l) => l.msg === 'dns server ready', 20_000))['port']);
       const r53 = await startRoute53Endpoint({ seed: 5 });

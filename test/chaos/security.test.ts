@@ -22,10 +22,10 @@ import { decodeMessage, encodeQuery, RCODE, TYPE } from '@edgesteer/dns-wire';
 import { parsePolicy } from '@edgesteer/policy';
 import { harness } from '@edgesteer/control/testing';
 import type { RoutingTable } from '@edgesteer/core';
-import { dig } from '../support/processes.js';
+import { digRaw } from '../support/dns-dig.js';
 import { chaosLine } from './support/report.js';
 import { getJson, getText, metricSum } from './support/http.js';
-import { killAll, startProc, until, type ChaosProc } from './support/proc.js';
+import { killAll, startControllerAndWorker, startProc, until, type ChaosProc } from './support/proc.js';
 import { chaosPolicyInput, EDGE_ADDR, KEYS, KEYS_ENV, postReport, round, tempDir, writeKeyFile, writePolicy } from './support/stack.js';
 import { addressesOf } from './support/udp-dns.js';
 
@@ -38,12 +38,14 @@ let workerUrl: string;
 
 beforeAll(async () => {
   writePolicy(policyFile, { ports: {}, intervalMs: 1000 });
-  const keyFile = writeKeyFile(tmp.dir);
-  controller = startProc('controller', ['controller', '--policy', policyFile, '--listen', '127.0.0.1:0', '--no-state', '--key-file', keyFile], { EDGESTEER_ADMIN_TOKEN: 'chaos-admin-token-0123456789' });
-  // The Worker takes its keys from the environment.
-  worker = startProc('worker', ['worker', '--policy', policyFile, '--listen', '127.0.0.1:0'], { EDGESTEER_PROBE_KEYS: KEYS_ENV });
-  ctlUrl = String((await controller.waitForLog((l) => l.event === 'controller_listening', 20_000))['url']);
-  workerUrl = String((await worker.waitForLog((l) => l.event === 'worker_ready', 20_000))['url']);
+  // The controller reads its keys from a file, the Worker from the environment.
+  ({ controller, worker, ctlUrl, workerUrl } = await startControllerAndWorker({
+    policyFile,
+    keyFile: writeKeyFile(tmp.dir),
+    controllerEnv: { EDGESTEER_ADMIN_TOKEN: 'chaos-admin-token-0123456789' },
+    workerEnv: { EDGESTEER_PROBE_KEYS: KEYS_ENV },
+    workerKeysFromEnv: true,
+  }));
 }, 60_000);
 
 afterAll(async () => {
@@ -255,7 +257,7 @@ describe('DNS: response rate limiting and no recursion', () => {
     // A flood from 127.0.74.6 keeps the subnet over its limit while dig (127.0.74.5) asks.
     const flood = burst('127.0.74.6', 300, slip1Port, 300);
     await new Promise((r) => setTimeout(r, 300));
-    const viaDig = await dig(['@127.0.0.1', '-p', String(slip1Port), '-b', '127.0.74.5', 'cdn.example.com', 'A', '+tries=1', '+time=2']);
+    const viaDig = await digRaw(['@127.0.0.1', '-p', String(slip1Port), '-b', '127.0.74.5', 'cdn.example.com', 'A', '+tries=1', '+time=2']);
     await flood;
     await Promise.all([off.stop(), dflt.stop(), dfltNarrow.stop(), slip1.stop()]);
 
@@ -341,7 +343,7 @@ describe('DNS: response rate limiting and no recursion', () => {
           }
         }
       }
-      const out = await dig(['@127.0.0.1', '-p', String(port), '+rec', 'www.example.org']);
+      const out = await digRaw(['@127.0.0.1', '-p', String(port), '+rec', 'www.example.org']);
       rows.push(`dig +rec other zone: ${/status: (\w+)/.exec(out)?.[1]}, ra flag: ${/flags:[^;]*\bra\b/.test(out)}`);
       chaosLine('recursion and amplification probes (RD=1 elsewhere; ANY and every type at every name)', 'REFUSED + RA=0 outside our zones; RD ignored; ANY response/query ≤ 2.5 (RFC 8482), any response ≤ 4×', {
         extra: [`max ANY ratio ${maxAny.toFixed(2)}`, `max ratio any type ${maxAll.ratio.toFixed(2)} (${maxAll.what})`, ...rows],

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeQuery, TYPE } from '@edgesteer/dns-wire';
 import { chaosLine, scale } from '../chaos/support/report.js';
-import { killAll, sleep, startProc, type ChaosProc } from '../chaos/support/proc.js';
+import { killAll, sleep, startControllerAndWorker, type ChaosProc } from '../chaos/support/proc.js';
 import { KEYS, postReport, round, tempDir, writeKeyFile, writePolicy } from '../chaos/support/stack.js';
 import { DnsFuzzer, Rng } from './support/dns-mutator.js';
 
@@ -35,11 +35,7 @@ let workerUrl: string;
 beforeAll(async () => {
   const policyFile = join(tmp.dir, 'policy.json');
   writePolicy(policyFile, { ports: {}, intervalMs: 1000 });
-  const keyFile = writeKeyFile(tmp.dir);
-  controller = startProc('controller', ['controller', '--policy', policyFile, '--listen', '127.0.0.1:0', '--no-state', '--key-file', keyFile], HEAP_CAP);
-  worker = startProc('worker', ['worker', '--policy', policyFile, '--listen', '127.0.0.1:0', '--key-file', keyFile], HEAP_CAP);
-  ctlUrl = String((await controller.waitForLog((l) => l.event === 'controller_listening', 20_000))['url']);
-  workerUrl = String((await worker.waitForLog((l) => l.event === 'worker_ready', 20_000))['url']);
+  ({ controller, worker, ctlUrl, workerUrl } = await startControllerAndWorker({ policyFile, keyFile: writeKeyFile(tmp.dir), controllerEnv: HEAP_CAP, workerEnv: HEAP_CAP }));
 }, 60_000);
 
 afterAll(async () => {

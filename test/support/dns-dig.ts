@@ -65,3 +65,24 @@ export async function dig(host: string, port: number, args: string[]): Promise<D
   const { stdout } = await run('/usr/bin/dig', [`@${host}`, '-p', String(port), '+time=3', '+tries=2', ...args], { timeout: 15_000 });
   return parseDig(stdout);
 }
+
+/** Runs dig with the given arguments and returns its raw stdout (throws on a non-zero exit). */
+export async function digRaw(args: string[], timeoutMs = 5000): Promise<string> {
+  try {
+    return (await run('/usr/bin/dig', args, { timeout: timeoutMs })).stdout;
+  } catch (err) {
+    const e = err as Error & { stdout?: string; stderr?: string };
+    throw new Error(`dig ${args.join(' ')} failed: ${e.message}\n${e.stderr ?? ''}${e.stdout ?? ''}`);
+  }
+}
+
+/** `dig +short` answers as a sorted list (empty on failure when `lenient`). */
+export async function digShort(args: string[], lenient = false): Promise<string[]> {
+  try {
+    const out = await digRaw([...args, '+short', '+time=1', '+tries=1']);
+    return out.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith(';')).sort();
+  } catch (err) {
+    if (lenient) return [];
+    throw err;
+  }
+}

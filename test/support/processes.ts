@@ -1,6 +1,6 @@
 /**
- * Helpers for end-to-end tests that start real edgesteer processes and talk
- * to them with real clients (dig, fetch).
+ * Helpers for end-to-end tests that start real edgesteer processes (the
+ * built CLI) and wait for them; dig lives in dns-dig.ts.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -23,27 +23,6 @@ export function freePort(): Promise<number> {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Runs dig with the given arguments and returns stdout (throws on a non-zero exit). */
-export function dig(args: string[], timeoutMs = 5000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('dig', args, { timeout: timeoutMs }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`dig ${args.join(' ')} failed: ${err.message}\n${stderr}${stdout}`));
-      else resolve(stdout);
-    });
-  });
-}
-
-/** `dig +short` answers as a sorted list (empty on failure when `lenient`). */
-export async function digShort(args: string[], lenient = false): Promise<string[]> {
-  try {
-    const out = await dig([...args, '+short', '+time=1', '+tries=1']);
-    return out.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith(';')).sort();
-  } catch (err) {
-    if (lenient) return [];
-    throw err;
-  }
-}
 
 /** A child process whose output is collected, with a helper to wait for a line. */
 export interface Proc {

@@ -8,21 +8,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createH2Server, type Http2Server } from 'node:http2';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from './processes.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
-
-/** A free TCP port on 127.0.0.1 (for tools that cannot listen on port 0 and report back). */
-export async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 export interface WranglerDev {
   url: string;

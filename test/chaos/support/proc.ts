@@ -46,6 +46,38 @@ export function rssMbOf(pid: number): number {
   }
 }
 
+/** Waits for a process's ready log line (e.g. `controller_listening`, `worker_ready`) and returns the URL it reports. */
+export async function readyUrl(p: ChaosProc, event: string, timeoutMs = 20_000): Promise<string> {
+  return String((await p.waitForLog((l) => l.event === event, timeoutMs, event))['url']);
+}
+
+/** A controller (no state dir) and a Worker on free loopback ports, both listening. */
+export interface ControlPlanes {
+  controller: ChaosProc;
+  worker: ChaosProc;
+  ctlUrl: string;
+  workerUrl: string;
+}
+
+/**
+ * Starts a controller with probe keys from `keyFile` and a Worker on the same
+ * policy, and waits until both listen. The Worker reads the same key file
+ * unless `workerKeysFromEnv` is set (then its keys come from `workerEnv`).
+ */
+export async function startControllerAndWorker(opts: {
+  policyFile: string;
+  keyFile: string;
+  controllerEnv?: NodeJS.ProcessEnv;
+  workerEnv?: NodeJS.ProcessEnv;
+  workerKeysFromEnv?: boolean;
+}): Promise<ControlPlanes> {
+  const controller = startProc('controller', ['controller', '--policy', opts.policyFile, '--listen', '127.0.0.1:0', '--no-state', '--key-file', opts.keyFile], opts.controllerEnv);
+  const workerKeys = opts.workerKeysFromEnv ? [] : ['--key-file', opts.keyFile];
+  const worker = startProc('worker', ['worker', '--policy', opts.policyFile, '--listen', '127.0.0.1:0', ...workerKeys], opts.workerEnv);
+  const [ctlUrl, workerUrl] = await Promise.all([readyUrl(controller, 'controller_listening'), readyUrl(worker, 'worker_ready')]);
+  return { controller, worker, ctlUrl, workerUrl };
+}
+
 /** Starts `node CLI ...args`. */
 export function startProc(name: string, args: string[], env: NodeJS.ProcessEnv = {}): ChaosProc {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -5,21 +5,18 @@
  * hand-built hostile structures (pointer loops, huge counts, broken OPT/ECS,
  * deep label chains). Seeded: the same seed gives the same packets.
  */
+import { seededRandom } from '@edgesteer/core';
 import { ecsFromCidr, encodeQuery, TYPE } from '@edgesteer/dns-wire';
 
-/** xorshift32, seeded. */
+/** Seeded integer and byte draws on core's PRNG: the same seed gives the same packets. */
 export class Rng {
-  private s: number;
+  private readonly random: () => number;
   constructor(seed: number) {
-    this.s = seed >>> 0 || 1;
+    this.random = seededRandom(seed);
   }
+  /** A uniform 32-bit unsigned integer. */
   next(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.s = x >>> 0;
-    return this.s;
+    return Math.floor(this.random() * 4294967296) >>> 0;
   }
   int(n: number): number {
     return this.next() % n;

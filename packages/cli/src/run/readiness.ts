@@ -3,8 +3,12 @@
  * the banner is printed only once every plane really serves.
  */
 import dgram from 'node:dgram';
+import { encodeQuery, TYPE } from '@edgesteer/dns-wire';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Query id of readiness probes, so stray answers are not mistaken for ours. */
+const READY_ID = 0x4553;
 
 /** Polls `url` until it answers 2xx, or throws after `timeoutMs`. */
 export async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
@@ -24,17 +28,6 @@ export async function waitForHttp(url: string, timeoutMs: number): Promise<void>
   throw new Error(`${url} did not become ready within ${timeoutMs} ms (last: ${last})`);
 }
 
-/** A minimal DNS query for `name` type A (id 0x4553). */
-export function encodeQuery(name: string, id = 0x4553): Uint8Array {
-  const labels = name.replace(/\.$/, '').split('.');
-  const out: number[] = [id >> 8, id & 0xff, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
-  for (const l of labels) {
-    out.push(l.length, ...Array.from(l, (c) => c.charCodeAt(0)));
-  }
-  out.push(0, 0, 1, 0, 1);
-  return Uint8Array.from(out);
-}
-
 /** Sends UDP queries to host:port until one is answered NOERROR, or throws after `timeoutMs`. */
 export async function waitForDns(listen: string, name: string, timeoutMs: number): Promise<void> {
   const i = listen.lastIndexOf(':');
@@ -45,11 +38,11 @@ export async function waitForDns(listen: string, name: string, timeoutMs: number
   try {
     const answered = new Promise<void>((resolve) => {
       sock.on('message', (msg) => {
-        if (msg.length >= 12 && msg[0] === 0x45 && msg[1] === 0x53 && (msg[3]! & 0x0f) === 0) resolve();
+        if (msg.length >= 12 && ((msg[0]! << 8) | msg[1]!) === READY_ID && (msg[3]! & 0x0f) === 0) resolve();
       });
     });
     sock.on('error', () => undefined);
-    const q = encodeQuery(name);
+    const q = encodeQuery({ id: READY_ID, name, type: TYPE.A });
     while (Date.now() < deadline) {
       sock.send(q, port, host);
       const ok = await Promise.race([answered.then(() => true), sleep(200).then(() => false)]);
