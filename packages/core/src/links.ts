@@ -160,3 +160,20 @@ function compareObservations(a: Observation, b: Observation): number {
   const cb = canonicalJson(b);
   return ca < cb ? -1 : ca > cb ? 1 : 0;
 }
+
+/**
+ * Folds a batch of reports (say, what probes buffered through an outage
+ * and delivered at once) as one: every observation of every report goes
+ * through one ingestWithStats(), so they are applied in observation-time
+ * order whatever order the reports arrived in, and the caller decides once
+ * afterwards. No table is computed for any moment in between: a plane that
+ * catches up on history publishes only where the history ends. Per link,
+ * an observation not newer than what the link already reflects is ignored
+ * (counted as outOfOrder), so replayed history can never flip a link back.
+ */
+export function ingestBatch(state: DecisionState, policy: Policy, reports: ReadonlyArray<{ observations: readonly Observation[] }>, options: IngestOptions = {}): IngestResult {
+  if (reports.length === 1) return ingestWithStats(state, policy, reports[0]!.observations, options);
+  const all: Observation[] = [];
+  for (const r of reports) for (const o of r.observations) all.push(o);
+  return ingestWithStats(state, policy, all, options);
+}

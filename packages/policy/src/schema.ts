@@ -152,6 +152,12 @@ export const HealthSchema = z
     quorum: int(1, 100).default(2).describe('Regions with fresh data that must say down before an edge is down; capped at the number of regions in the policy (not at the number with fresh data, so one partitioned probe never fails an edge over).'),
     staleAfterMs: int(1000, 86_400_000).default(30_000).describe('Observations older than this do not count.'),
     rttAlpha: z.number().gt(0).max(1).default(0.3).describe('EWMA weight of a new RTT sample.'),
+    unsynced: z
+      .enum(['assume-up', 'servfail'])
+      .optional()
+      .describe(
+        'What a self-hosted plane (DNS server) answers after it starts and before it has fresh data from quorum regions (cold start, or a restart after an outage longer than staleAfterMs): assume-up (default) answers from its saved state, every edge up when it has none; servfail answers SERVFAIL so resolvers ask another plane (Route53, the Worker) until this one knows. Either way /healthz says "unsynced" until then.',
+      ),
   })
   .strict();
 
