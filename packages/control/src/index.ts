@@ -16,5 +16,5 @@ export { createControllerLogger, silentLogger, type Logger } from './logger.js';
 export { edgesView, healthView, type EdgeView, type EdgesView, type HealthView, type LinkView } from './views.js';
 export { diffAnswers, diffVerdicts, type AnswerChange, type PolicyChange, type TimelineEvent, type VerdictChange } from './changes.js';
 export { parseListen, type ListenAddress } from './listen.js';
-export { writeFileAtomic } from './atomic-write.js';
+export { writeFileAtomic } from '@edgesteer/http-kit/node';
 export { CONTROL_ERRORS, ControlError, type ControlErrorCode } from './errors.js';

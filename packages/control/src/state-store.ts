@@ -5,7 +5,7 @@
  */
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '@edgesteer/http-kit/node';
 import type { Controller } from './controller.js';
 import { ControlError } from './errors.js';
 import type { Logger } from './logger.js';

@@ -20,7 +20,7 @@ export interface WorkerConfig {
 export const WORKER_ENV = 'EDGESTEER_DNS_WORKER';
 
 export type ToWorker =
-  | { type: 'state'; policy: Policy; table: RoutingTable }
+  | { type: 'state'; policy: Policy; table: RoutingTable; hold: boolean }
   | { type: 'close' };
 
 export type FromWorker =

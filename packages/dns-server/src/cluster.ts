@@ -77,7 +77,8 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   const workers = new Map<number, Worker>();
   let closing = false;
 
-  const stateMessage = (): ToWorker => ({ type: 'state', policy: keeper.policy, table: keeper.table });
+  // The primary decides (or follows) once; workers only build answer planes from what it sends.
+  const stateMessage = (): ToWorker => ({ type: 'state', policy: keeper.policy, table: keeper.table, hold: keeper.hold });
 
   const spawn = (index: number): Promise<void> => {
     const cfg: WorkerConfig = {

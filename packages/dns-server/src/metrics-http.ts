@@ -1,5 +1,7 @@
 /**
- * `GET /metrics` for the DNS server (`edgesteer dns --metrics-listen`): the
+ * The DNS server's HTTP listener (`edgesteer dns --http-listen`, alias
+ * `--metrics-listen`): `POST /v1/observations` (signed probe reports, see
+ * report-intake.ts), `GET /healthz` and `GET /metrics`, the latter the
  * server's own `metrics()` snapshot rendered as Prometheus text on a small
  * HTTP listener of its own, away from the DNS port. Rendering happens per
  * scrape from plain counters, so the query path pays nothing for it.
@@ -84,6 +86,25 @@ export function renderDnsMetrics(m: DnsMetricsSnapshot, proc: { cpuSeconds: numb
   if (t.lastSyncAt !== undefined) {
     w.family(`${p}controller_last_sync_timestamp_seconds`, 'gauge', 'Last successful contact with the controller (unix seconds).').sample(`${p}controller_last_sync_timestamp_seconds`, t.lastSyncAt / 1000);
   }
+  const pl = m.plane;
+  if (pl) {
+    // The plane health contract, as on /healthz: planes fed the same reports publish the same hashes.
+    w.family('edgesteer_plane_info', 'gauge', 'This plane: status (ok, unsynced, stale), table and policy hashes, client map hash ("" when none).');
+    w.sample('edgesteer_plane_info', 1, { plane: 'dns', status: pl.status, table_hash: t.hash, policy_hash: pl.policyHash, client_map_hash: pl.clientMapHash ?? '' });
+    w.family('edgesteer_plane_synced', 'gauge', '1 when fresh data from quorum regions backs the table (status ok).').sample('edgesteer_plane_synced', pl.status === 'ok' ? 1 : 0, { plane: 'dns' });
+    w.family(`${p}steered_held`, 'gauge', '1 while steered names answer SERVFAIL (unsynced, policy health.unsynced: servfail).').sample(`${p}steered_held`, pl.hold ? 1 : 0);
+    if (pl.lastObservationAt !== null) {
+      w.family('edgesteer_plane_last_observation_timestamp_seconds', 'gauge', 'Newest probe observation folded into the decision state (unix seconds).').sample('edgesteer_plane_last_observation_timestamp_seconds', pl.lastObservationAt / 1000, { plane: 'dns' });
+    }
+    if (pl.reports) {
+      w.family(`${p}reports_accepted_total`, 'counter', 'Signed probe reports accepted on POST /v1/observations.').sample(`${p}reports_accepted_total`, pl.reports.accepted);
+      w.family(`${p}reports_rejected_total`, 'counter', 'Probe reports refused, by reason (core\'s reasons, as on the controller).');
+      w.byLabel(`${p}reports_rejected_total`, 'reason', pl.reports.rejected);
+    }
+    if (pl.refusedOlder !== undefined) {
+      w.family(`${p}tables_refused_older_total`, 'counter', 'Tables from the controller refused because they were older than the served one.').sample(`${p}tables_refused_older_total`, pl.refusedOlder);
+    }
+  }
   w.family(`${p}processes`, 'gauge', 'Processes answering on the port (1, or the --workers count).').sample(`${p}processes`, m.processes);
   w.family('edgesteer_process_cpu_seconds_total', 'counter', 'CPU time of this (primary) process, user + system.').sample('edgesteer_process_cpu_seconds_total', proc.cpuSeconds);
   w.family('edgesteer_process_resident_memory_bytes', 'gauge', 'Resident memory of this (primary) process.').sample('edgesteer_process_resident_memory_bytes', proc.residentBytes);
@@ -99,16 +120,21 @@ function processStats(): { cpuSeconds: number; residentBytes: number } {
 export type DnsMetricsListener = HttpListener;
 
 /**
- * The `/healthz` document: the server answers (ok) and how stale its table
- * is. A DNS server that lost its controller keeps answering from the last
- * good table, so it stays `ok: true` and says `status: "stale"` with how long
- * ago it last heard from the controller.
+ * The `/healthz` document, in the plane health contract shared with the
+ * Worker and the controller: `plane`, `status` (ok | unsynced | stale),
+ * `table` {version, hash, generatedAt}, `policyHash`, `clientMapHash`,
+ * `lastObservationAt`, plus this server's details. `ok` stays true while
+ * the server answers; `status` says whether fresh data backs its answers
+ * (HTTP 200 only when it is `ok`).
  */
 export function dnsHealth(m: DnsMetricsSnapshot, now = Date.now()): Record<string, unknown> {
   const t = m.table;
+  const pl = m.plane;
+  const status = pl?.status ?? (t.stale ? 'stale' : 'ok');
   return {
     ok: true,
-    status: t.stale ? 'stale' : 'ok',
+    plane: 'dns',
+    status,
     table: {
       version: t.version,
       hash: t.hash,
@@ -118,8 +144,26 @@ export function dnsHealth(m: DnsMetricsSnapshot, now = Date.now()): Record<strin
       stale: t.stale,
       ...(t.lastSyncAt !== undefined ? { lastSyncAt: t.lastSyncAt, lastSyncAgoMs: t.lastSyncAt > 0 ? now - t.lastSyncAt : null } : {}),
     },
+    policyHash: pl?.policyHash ?? null,
+    clientMapHash: pl?.clientMapHash ?? null,
+    lastObservationAt: pl?.lastObservationAt ?? null,
+    ...(pl
+      ? {
+          hold: pl.hold,
+          ...(pl.freshRegions ? { sync: { freshRegions: pl.freshRegions, needed: pl.quorumNeeded } } : {}),
+          ...(pl.epoch !== undefined ? { epoch: pl.epoch } : {}),
+          ...(pl.reports ? { reports: pl.reports } : {}),
+          ...(pl.refusedOlder !== undefined ? { tablesRefusedOlder: pl.refusedOlder } : {}),
+        }
+      : {}),
     processes: m.processes,
   };
+}
+
+/** What the HTTP listener serves besides /metrics and /healthz. */
+export interface DnsHttpExtras {
+  /** POST /v1/observations (a server that decides for itself). */
+  intake?: { handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> } | undefined;
 }
 
 /**
@@ -127,17 +171,28 @@ export function dnsHealth(m: DnsMetricsSnapshot, now = Date.now()): Record<strin
  * host:port (port 0 = any free port). Anything else is 404. Resolves once
  * listening.
  */
-export function startDnsMetricsListener(snapshot: () => DnsMetricsSnapshot, listen: { host: string; port: number }): Promise<DnsMetricsListener> {
+export function startDnsMetricsListener(snapshot: () => DnsMetricsSnapshot, listen: { host: string; port: number }, extras: DnsHttpExtras = {}): Promise<DnsMetricsListener> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (path === '/v1/observations' && req.method === 'POST') {
+      if (!extras.intake) {
+        res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ ok: false, error: { code: 'E_NOT_FOUND', message: 'this DNS server follows a controller (--controller): send reports to the controller' } }));
+        return;
+      }
+      extras.intake.handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ ok: false, error: { code: 'E_INTERNAL', message: (err as Error).message } }));
+      });
+      return;
+    }
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
-      const body = JSON.stringify(dnsHealth(snapshot()));
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+      const doc = dnsHealth(snapshot());
+      const body = JSON.stringify(doc);
+      res.writeHead(doc['status'] === 'ok' ? 200 : 503, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
       res.end(req.method === 'HEAD' ? undefined : body);
       return;
     }
     if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: scrape GET /metrics (health: GET /healthz)\n');
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: scrape GET /metrics (health: GET /healthz, reports: POST /v1/observations)\n');
       return;
     }
     let body: string;

@@ -40,6 +40,24 @@ export interface DnsMetricsSnapshot {
     /** True when the controller has not been reached for longer than the stale bound. */
     stale: boolean;
   };
+  /** The plane health contract (see TEAM contract / README): what /healthz serves. */
+  plane?: {
+    status: 'ok' | 'unsynced' | 'stale';
+    policyHash: string;
+    clientMapHash: string | null;
+    lastObservationAt: number | null;
+    /** Steered names answer SERVFAIL (unsynced, health.unsynced: servfail). */
+    hold: boolean;
+    /** Local mode: regions with fresh data / needed for quorum. */
+    freshRegions?: string[];
+    quorumNeeded?: number;
+    /** Local mode: state history id; follower mode: the controller's. */
+    epoch?: string;
+    /** Reports accepted / refused by reason (local mode). */
+    reports?: { accepted: number; rejected: Record<string, number>; lastReportAt: number | null };
+    /** Follower mode: tables refused for being older than the served one. */
+    refusedOlder?: number;
+  };
   /** Worker processes contributing (1 when single-process). */
   processes: number;
   /** Response rate limiting over UDP: responses dropped / sent truncated (slip). Absent when RRL is off. */

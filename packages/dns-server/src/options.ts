@@ -3,6 +3,7 @@ import type { Policy } from '@edgesteer/policy';
 import type { Logger } from 'pino';
 import type { DnsMetricsSnapshot } from './metrics.js';
 import type { TableFollowerOptions } from './table-follower.js';
+import type { DnsReportIntake, ProbeKeyMap } from './report-intake.js';
 import type { RrlCounts, RrlOptions } from './rrl.js';
 
 /** Options of {@link startDnsServer}. */
@@ -37,7 +38,22 @@ export interface DnsServerOptions {
    * exempt). `false` or `ratePerSecond: 0` turns it off.
    */
   rrl?: Partial<RrlOptions> | false;
-  /** Controller polling knobs.
+  /**
+   * Probe id → HMAC secrets: with them (and no controller) the server takes
+   * the probes' signed reports on POST /v1/observations and decides itself.
+   */
+  keys?: ProbeKeyMap;
+  /** Directory for the decision state; written (fsync, rename) before each new table is served. */
+  stateDir?: string;
+  /** Time-driven decision cycle (staleness, fail-static), ms; default 1000. */
+  tickMs?: number;
+  /** Accepted report signer clock difference; default core's (300 s). */
+  signatureWindowMs?: number;
+  /** Largest report body accepted (default 1 MiB). */
+  maxReportBytes?: number;
+  /** Clock (epoch ms); default Date.now. */
+  now?: () => number;
+  /** Controller polling knobs. */
   follower?: Partial<Omit<TableFollowerOptions, 'controller' | 'onTable' | 'log'>>;
   /** pino logger (default: JSON to stdout, level info). */
   logger?: Logger;
@@ -64,4 +80,8 @@ export interface DnsServer {
   rrlCounts(): RrlCounts;
   /** The table being served. */
   readonly table: RoutingTable;
+  /** POST /v1/observations (local mode), for the HTTP listener. */
+  readonly intake: DnsReportIntake | undefined;
+  /** Steered names answer SERVFAIL now (unsynced with health.unsynced: servfail). */
+  readonly hold: boolean;
 }

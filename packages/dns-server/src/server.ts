@@ -13,8 +13,43 @@ import { StateKeeper } from './state-keeper.js';
 import { listenTcp, type TcpListener } from './tcp-listener.js';
 import { listenUdp } from './udp-listener.js';
 import { ResponseRateLimiter, rrlSettings } from './rrl.js';
+import { DnsReportIntake } from './report-intake.js';
+
+/** The report intake, when this server decides for itself and has probe keys. */
+function makeIntake(keeper: StateKeeper, opts: DnsServerOptions, log: Logger): DnsReportIntake | undefined {
+  if (!keeper.decider) return undefined;
+  const keys = opts.keys ?? new Map<string, string[]>();
+  if (keys.size === 0) {
+    log.warn({ event: 'no_probe_keys', code: 'E_DNS_NO_KEYS' }, 'no probe keys: POST /v1/observations refuses every report, so this server cannot follow failovers on its own; pass --key-file (or EDGESTEER_PROBE_KEYS), or --controller');
+  }
+  return new DnsReportIntake({
+    decider: keeper.decider,
+    keys,
+    clock: opts.now ?? Date.now,
+    log,
+    ...(opts.signatureWindowMs === undefined ? {} : { windowMs: opts.signatureWindowMs }),
+    ...(opts.maxReportBytes === undefined ? {} : { maxBodyBytes: opts.maxReportBytes }),
+  });
+}
 
 export const DEFAULTS = { host: '127.0.0.1', port: 5353, maxUdp: 1232, tcpIdleMs: 10_000, maxTcpConnections: 1000 } as const;
+
+/** Plane health part of a metrics snapshot (the /healthz contract). */
+export function planeMetrics(keeper: StateKeeper, intake: DnsReportIntake | undefined): NonNullable<DnsMetricsSnapshot['plane']> {
+  const d = keeper.decider;
+  const epoch = d?.epoch ?? keeper.epoch;
+  return {
+    status: keeper.status(),
+    policyHash: keeper.table.policyHash,
+    clientMapHash: null,
+    lastObservationAt: keeper.lastObservationAt(),
+    hold: keeper.hold,
+    ...(d ? { freshRegions: d.sync.freshRegions, quorumNeeded: d.sync.needed } : {}),
+    ...(epoch !== undefined ? { epoch } : {}),
+    ...(intake ? { reports: { accepted: intake.accepted, rejected: { ...intake.rejected }, lastReportAt: intake.lastReportAt } } : {}),
+    ...(keeper.source === 'controller' ? { refusedOlder: keeper.refusedOlder } : {}),
+  };
+}
 
 /** Table part of a metrics snapshot. */
 export function tableMetrics(keeper: StateKeeper, now = Date.now()): DnsMetricsSnapshot['table'] {
@@ -77,6 +112,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       broadcast?.(policy, table);
     },
   });
+  const intake = makeIntake(keeper, opts, log);
 
   if (workers > 1) {
     const cluster = await startCluster({ ...opts, host, maxUdp, workers, log, keeper, rrlSettings: rrl });
@@ -93,10 +129,15 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       setTable: (t) => void keeper.setTable(t),
       setPolicy: (p) => keeper.setPolicy(p),
       reload: () => keeper.reload('api'),
-      metrics: () => ({ ...cluster.counts(), table: tableMetrics(keeper), processes: workers, ...(rrl ? { rrl: cluster.rrlCounts() } : {}) }),
+      metrics: () => ({ ...cluster.counts(), table: tableMetrics(keeper), plane: planeMetrics(keeper, intake), processes: workers, ...(rrl ? { rrl: cluster.rrlCounts() } : {}) }),
       rrlCounts: () => cluster.rrlCounts(),
+      intake,
+      get hold() {
+        return keeper.hold;
+      },
       close: async () => {
         keeper.stop();
+        await keeper.flush();
         await cluster.close();
         log.info({ listen: `${host}:${cluster.port}` }, 'dns server stopped');
       },
@@ -126,10 +167,15 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     setTable: (t) => void keeper.setTable(t),
     setPolicy: (p) => keeper.setPolicy(p),
     reload: () => keeper.reload('api'),
-    metrics: () => ({ ...counters.counts(), table: tableMetrics(keeper), processes: 1, ...(limiter ? { rrl: { ...limiter.counts } } : {}) }),
+    metrics: () => ({ ...counters.counts(), table: tableMetrics(keeper), plane: planeMetrics(keeper, intake), processes: 1, ...(limiter ? { rrl: { ...limiter.counts } } : {}) }),
     rrlCounts: () => ({ dropped: limiter?.counts.dropped ?? 0, slipped: limiter?.counts.slipped ?? 0 }),
+    intake,
+    get hold() {
+      return keeper.hold;
+    },
     close: async () => {
       keeper.stop();
+      await keeper.flush();
       await new Promise<void>((resolve) => bound.udp.close(() => resolve()));
       await bound.tcp.close();
       log.info({ listen: `${host}:${bound.port}` }, 'dns server stopped');

@@ -5,19 +5,25 @@
  * - policy: given in memory, or loaded from a file and reloaded on SIGHUP and
  *   on file change. An invalid policy is rejected with every problem logged
  *   (file:line:col rule message) and the old policy keeps serving.
- * - table: from the controller (TableFollower) when configured, else the
- *   assume-up table computed from the policy (tableForPolicy).
+ * - table: decided here from the probes' reports (LocalDecider, fed by
+ *   POST /v1/observations), or, with a controller configured, followed from
+ *   it (TableFollower). A follower never goes back to an older table: within
+ *   one controller epoch a lower version (or the same version with other
+ *   content) is refused.
  *
  * A new plane is built completely before it replaces the old one, so a query
  * is answered either entirely from the old state or entirely from the new.
  */
+import { randomUUID } from 'node:crypto';
 import { policyHash, tableForPolicy, type RoutingTable } from '@edgesteer/core';
 import { buildAnswerPlane, type AnswerPlane } from '@edgesteer/dns-wire';
 import { formatProblem, loadPolicyFile, type Policy } from '@edgesteer/policy';
 import type { Logger } from 'pino';
 import { DnsServerError } from './errors.js';
 import { watchPolicyFile } from './policy-watch.js';
-import { TableFollower, type TableFollowerOptions } from './table-follower.js';
+import { LocalDecider, type PlaneStatus } from './local-decider.js';
+import { PlaneStateFile } from './plane-state.js';
+import { TableFollower, type TableFollowerOptions, type TableMeta } from './table-follower.js';
 
 export interface StateKeeperOptions {
   policy?: Policy;
@@ -33,8 +39,12 @@ export interface StateKeeperOptions {
   handleSigHup?: boolean;
   follower?: Partial<Omit<TableFollowerOptions, 'controller' | 'onTable' | 'log'>>;
   /** Called with each new plane (and the state it was built from). */
-  onPlane: (plane: AnswerPlane, policy: Policy, table: RoutingTable) => void;
+  onPlane: (plane: AnswerPlane, policy: Policy, table: RoutingTable, hold: boolean) => void;
   now?: () => number;
+  /** Directory for the decision state (local mode): persisted before each new table is published. */
+  stateDir?: string;
+  /** Time-driven decision cycle period in local mode (default 1000 ms). */
+  tickMs?: number;
 }
 
 async function readPolicy(file: string, log: Logger): Promise<{ policy: Policy } | { problems: string[]; error: DnsServerError }> {
@@ -64,6 +74,16 @@ export class StateKeeper {
   readonly source: 'controller' | 'local';
   /** When the current table arrived. */
   tableSince: number;
+  /** Steered names answer SERVFAIL (unsynced, policy health.unsynced: servfail). */
+  hold: boolean;
+  /** Local mode: the decision engine fed by POST /v1/observations. */
+  decider: LocalDecider | undefined;
+  /** Controller epoch of the followed table (follower mode). */
+  epoch: string | undefined;
+  /** Tables refused because they were older than the one served. */
+  refusedOlder = 0;
+  private stateFile: PlaneStateFile | undefined;
+  private tickTimer: NodeJS.Timeout | undefined;
   private follower: TableFollower | undefined;
   private unwatch: (() => void) | undefined;
   private readonly onHup = () => void this.reload('SIGHUP');
@@ -73,14 +93,42 @@ export class StateKeeper {
   private constructor(
     private readonly opts: StateKeeperOptions,
     policy: Policy,
+    restore: import('./plane-state.js').PlaneSnapshot | undefined,
   ) {
     const now = (opts.now ?? Date.now)();
     this.policy = policy;
-    this.table = opts.table ?? tableForPolicy(policy, now);
-    this.tableSince = now;
     this.source = opts.controller ? 'controller' : 'local';
-    this.plane = this.build(policy, this.table);
+    if (this.source === 'local' && !opts.table) {
+      this.decider = new LocalDecider({
+        policy,
+        clock: opts.now ?? Date.now,
+        log: opts.log,
+        restore,
+        newEpoch: randomUUID,
+        publish: (t, hold) => void this.publish(t, hold, 'decision'),
+      });
+      this.table = this.decider.table;
+      this.hold = this.decider.hold;
+    } else {
+      this.table = opts.table ?? tableForPolicy(policy, now);
+      // A follower knows nothing until the controller answers: hold if the policy says so.
+      this.hold = this.source === 'controller' && policy.health.unsynced === 'servfail';
+    }
+    this.tableSince = now;
+    this.plane = this.build(policy, this.table, this.hold);
     this.logPlane('initial', undefined);
+  }
+
+  /** ok / unsynced / stale, for /healthz and metrics. */
+  status(): PlaneStatus {
+    if (this.decider) return this.decider.status();
+    if (this.follower) return this.follower.lastSyncAt === 0 ? 'unsynced' : this.follower.isStale() ? 'stale' : 'ok';
+    return 'ok';
+  }
+
+  /** Newest observation time the table reflects (local mode), else null. */
+  lastObservationAt(): number | null {
+    return this.decider?.sync.lastObservationAt ?? null;
   }
 
   /** Loads the policy (when given a file) and builds the first plane. Throws DnsServerError on an invalid policy. */
@@ -92,7 +140,19 @@ export class StateKeeper {
       if ('error' in r) throw r.error;
       policy = r.policy;
     }
-    return new StateKeeper(opts, policy);
+    let restore;
+    let stateFile: PlaneStateFile | undefined;
+    if (opts.stateDir && !opts.controller) {
+      let keeperRef: StateKeeper | undefined;
+      stateFile = new PlaneStateFile(opts.stateDir, () => keeperRef!.decider!.snapshot(), opts.log);
+      restore = await stateFile.load();
+      const keeper = new StateKeeper(opts, policy, restore);
+      keeperRef = keeper;
+      keeper.stateFile = stateFile;
+      keeper.decider?.attachPersistence(stateFile);
+      return keeper;
+    }
+    return new StateKeeper(opts, policy, undefined);
   }
 
   get followerState(): { lastSyncAt: number; stale: boolean } | undefined {
@@ -103,21 +163,78 @@ export class StateKeeper {
   start(): void {
     const o = this.opts;
     if (o.controller) {
-      this.follower = new TableFollower({ ...o.follower, controller: o.controller, log: o.log, onTable: (t) => this.setTable(t) });
+      this.follower = new TableFollower({ ...o.follower, controller: o.controller, log: o.log, onTable: (t, meta) => this.followTable(t, meta) });
       this.follower.start();
+    }
+    if (this.decider) {
+      const tickMs = o.tickMs ?? 1000;
+      this.tickTimer = setInterval(() => void this.decider?.tick(), tickMs);
+      this.tickTimer.unref();
     }
     if (o.policyFile && (o.watch ?? true)) this.unwatch = watchPolicyFile(o.policyFile, () => void this.reload('file change'));
     if (o.handleSigHup) process.on('SIGHUP', this.onHup);
   }
 
   stop(): void {
+    if (this.tickTimer) clearInterval(this.tickTimer);
     this.follower?.stop();
     this.unwatch?.();
     process.off('SIGHUP', this.onHup);
   }
 
-  private build(policy: Policy, table: RoutingTable): AnswerPlane {
-    return buildAnswerPlane(policy, table, { maxUdp: this.opts.maxUdp });
+  /** Waits for queued decisions and the last state write (shutdown, tests). */
+  async flush(): Promise<void> {
+    await this.decider?.idle();
+    await this.stateFile?.close();
+  }
+
+  private build(policy: Policy, table: RoutingTable, hold: boolean): AnswerPlane {
+    return buildAnswerPlane(policy, table, { maxUdp: this.opts.maxUdp, holdSteered: hold });
+  }
+
+  /**
+   * A table from the controller. Refused when older than the one served in
+   * the same controller epoch (a controller restarted from an older state
+   * must not take clients back to a dead edge); a new epoch (the controller
+   * lost its state) is accepted and logged.
+   */
+  private followTable(table: RoutingTable, meta: TableMeta): boolean {
+    const sameEpoch = meta.epoch === undefined || this.epoch === undefined || meta.epoch === this.epoch;
+    const older = table.version < this.table.version || (table.version === this.table.version && table.hash !== this.table.hash);
+    if (sameEpoch && older && this.epoch !== undefined) {
+      this.refusedOlder++;
+      this.opts.log.warn(
+        { event: 'table_refused', code: 'E_DNS_TABLE_OLDER', version: table.version, hash: table.hash, servingVersion: this.table.version, servingHash: this.table.hash, epoch: meta.epoch },
+        `controller sent table version ${table.version}, older than the served version ${this.table.version}: keeping the newer one`,
+      );
+      return false;
+    }
+    if (meta.epoch !== undefined && this.epoch !== undefined && meta.epoch !== this.epoch) {
+      this.opts.log.warn({ event: 'controller_epoch_changed', from: this.epoch, to: meta.epoch, version: table.version }, 'the controller started a new state history (epoch); following it');
+    }
+    if (meta.epoch !== undefined) this.epoch = meta.epoch;
+    const wasHeld = this.hold;
+    this.hold = false;
+    if (!this.setTable(table) && wasHeld) this.publish(this.table, false, 'synced');
+    return true;
+  }
+
+  /** Swaps in a table decided here (or the hold flag). */
+  private publish(table: RoutingTable, hold: boolean, reason: string): void {
+    let plane: AnswerPlane;
+    try {
+      plane = this.build(this.policy, table, hold);
+    } catch (err) {
+      this.opts.log.error({ err, code: 'E_DNS_TABLE_REJECTED', tableVersion: table.version }, 'cannot build answers from the new routing table; keeping the current one');
+      return;
+    }
+    const previous = this.table;
+    this.hold = hold;
+    if (table !== this.table) this.tableSince = (this.opts.now ?? Date.now)();
+    this.table = table;
+    this.plane = plane;
+    this.opts.onPlane(plane, this.policy, table, hold);
+    this.logPlane(reason === 'decision' ? 'table' : reason, previous);
   }
 
   private logPlane(reason: string, previous: RoutingTable | undefined): void {
@@ -158,7 +275,7 @@ export class StateKeeper {
     if (table.version === this.table.version && table.hash === this.table.hash) return false;
     let plane: AnswerPlane;
     try {
-      plane = this.build(this.policy, table);
+      plane = this.build(this.policy, table, this.hold);
     } catch (err) {
       this.opts.log.error({ err, code: 'E_DNS_TABLE_REJECTED', tableVersion: table.version }, 'cannot build answers from the new routing table; keeping the current one');
       return false;
@@ -167,23 +284,23 @@ export class StateKeeper {
     this.table = table;
     this.tableSince = (this.opts.now ?? Date.now)();
     this.plane = plane;
-    this.opts.onPlane(plane, this.policy, table);
+    this.opts.onPlane(plane, this.policy, table, this.hold);
     this.logPlane('table', previous);
     return true;
   }
 
-  /** Swaps in a policy (local mode: with a fresh assume-up table). */
+  /** Swaps in a policy (local mode: decided again at once, the new table follows). */
   setPolicy(policy: Policy, reason = 'policy'): boolean {
     const now = (this.opts.now ?? Date.now)();
     let table = this.table;
-    if (this.source === 'local') {
+    if (this.source === 'local' && !this.decider) {
       const fresh = tableForPolicy(policy, now);
       // Keep the version (and the SOA serial derived from it) moving forward across reloads.
       table = fresh.hash === this.table.hash ? this.table : { ...fresh, version: Math.max(fresh.version, this.table.version + 1) };
     }
     let plane: AnswerPlane;
     try {
-      plane = this.build(policy, table);
+      plane = this.build(policy, table, this.hold);
     } catch (err) {
       this.opts.log.error({ err, code: 'E_DNS_POLICY_REJECTED' }, 'cannot build answers from the new policy; keeping the current one');
       return false;
@@ -193,8 +310,9 @@ export class StateKeeper {
     if (table !== this.table) this.tableSince = now;
     this.table = table;
     this.plane = plane;
-    this.opts.onPlane(plane, policy, table);
+    this.opts.onPlane(plane, policy, table, this.hold);
     this.logPlane(reason, previous);
+    void this.decider?.setPolicy(policy);
     return true;
   }
 

@@ -15,10 +15,20 @@
 import type { RoutingTable } from '@edgesteer/core';
 import type { Logger } from 'pino';
 
+/** What the controller says about a table besides its content. */
+export interface TableMeta {
+  /** The controller's state history id (header x-edgesteer-epoch): versions compare only within one. */
+  epoch: string | undefined;
+}
+
+/** Response header carrying the controller's epoch. */
+export const EPOCH_HEADER = 'x-edgesteer-epoch';
+
 export interface TableFollowerOptions {
   /** Controller base URL, e.g. http://127.0.0.1:8080. */
   controller: string;
-  onTable: (table: RoutingTable) => void;
+  /** A table arrived; returns false when it was refused (older than the one served). */
+  onTable: (table: RoutingTable, meta: TableMeta) => unknown;
   log: Logger;
   /** Between polls when the controller does not long-poll (default 2000). */
   pollIntervalMs?: number;
@@ -143,9 +153,10 @@ export class TableFollower {
           const body: unknown = await res.json();
           const table = isRoutingTable(body) ? body : isRoutingTable((body as { table?: unknown } | null)?.table) ? (body as { table: RoutingTable }).table : undefined;
           if (!table) throw new Error(`GET /v1/table returned JSON that is not a routing table`);
-          this.etag = res.headers.get('etag') ?? undefined;
           this.ok();
-          this.opts.onTable(table);
+          // Even a refused (older) table's tag: the long poll then waits for the controller's next table.
+          this.etag = res.headers.get('etag') ?? undefined;
+          this.opts.onTable(table, { epoch: res.headers.get(EPOCH_HEADER) ?? undefined });
         } else {
           await res.body?.cancel();
           throw new Error(`GET /v1/table returned HTTP ${res.status}`);

@@ -40,7 +40,7 @@ async function onMessage(m: ToWorker): Promise<void> {
   if (m.type !== 'state') return;
   let plane;
   try {
-    plane = buildAnswerPlane(m.policy, m.table, { maxUdp: cfg!.maxUdp });
+    plane = buildAnswerPlane(m.policy, m.table, { maxUdp: cfg!.maxUdp, holdSteered: m.hold });
   } catch (err) {
     log.error({ err, code: 'E_DNS_TABLE_REJECTED', tableVersion: m.table.version }, 'cannot build answers; keeping the current ones');
     return;

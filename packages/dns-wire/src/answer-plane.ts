@@ -47,6 +47,13 @@ export interface AnswerPlaneOptions {
   matcher?: RegionMatcherLike;
   /** Default for AnswerOptions.maxUdp. */
   maxUdp?: number;
+  /**
+   * Answer steered names with SERVFAIL instead of from the table: a plane
+   * that does not know yet which edges are up (unsynced, policy
+   * health.unsynced: servfail) sends resolvers to another plane rather than
+   * guess. Zone data (SOA, NS, NXDOMAIN) is answered as usual.
+   */
+  holdSteered?: boolean;
 }
 
 interface NameNode {
@@ -111,6 +118,8 @@ export class AnswerPlane {
   private readonly lookup: RegionLookup;
   private readonly maxUdp: number;
   private readonly q = new QueryInfo();
+  /** See AnswerPlaneOptions.holdSteered. */
+  readonly holdSteered: boolean;
 
   constructor(
     readonly policy: Policy,
@@ -120,6 +129,7 @@ export class AnswerPlane {
     this.version = table.version;
     this.hash = table.hash;
     this.maxUdp = options.maxUdp ?? LIMIT.ednsUdp;
+    this.holdSteered = options.holdSteered === true;
     this.regions = policy.regions.map((r) => r.id);
     const regionIndex = new Map(this.regions.map((id, i) => [id, i] as const));
     const defaultId = policy.regions.find((r) => r.default)?.id ?? this.regions[0]!;
@@ -338,6 +348,7 @@ export class AnswerPlane {
     let t: Template;
     let scope = 0;
     if (set.regional) {
+      if (this.holdSteered) return this.emit(q, opts, RCODE.SERVFAIL, false, null, true, 0, -1, false);
       const packed = q.hasEcs ? this.lookup.ecs(q.ecsFamily, q.ecsAddr, q.ecsSource) : this.lookup.source(client);
       const idx = packed >> 8;
       scope = packed & 0xff;

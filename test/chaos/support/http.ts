@@ -1,9 +1,9 @@
 /** Small HTTP helpers for the chaos tests: JSON GETs and Prometheus text sums. */
 
-/** GET url → parsed JSON (throws on non-2xx or after timeoutMs). */
+/** GET url → parsed JSON (throws on non-2xx other than a /healthz 503, whose body is the health document, or after timeoutMs). */
 export async function getJson<T = Record<string, unknown>>(url: string, timeoutMs = 3000): Promise<T> {
   const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  if (!res.ok) throw new Error(`GET ${url} → ${res.status}`);
+  if (!res.ok && !(res.status === 503 && url.includes('/healthz'))) throw new Error(`GET ${url} → ${res.status}`);
   return (await res.json()) as T;
 }
 

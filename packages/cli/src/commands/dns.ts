@@ -6,7 +6,12 @@ import { CliError } from '../cli-error.js';
 interface DnsOptions {
   policy: string;
   listen: string;
+  httpListen?: string;
+  /** Old name of --http-listen. */
   metricsListen?: string;
+  keyFile?: string;
+  stateDir?: string;
+  tickMs: number;
   controller?: string;
   workers: number;
   maxUdp: number;
@@ -26,6 +31,19 @@ function positiveInt(what: string, max: number) {
   };
 }
 
+/** Probe keys from --key-file, else EDGESTEER_PROBE_KEYS, else none (the server then only follows or assumes up). */
+async function loadKeys(keyFile: string | undefined): Promise<Map<string, string[]>> {
+  const { parseProbeKeys, readProbeKeyFile, ControlError } = await import('@edgesteer/control');
+  try {
+    if (keyFile) return readProbeKeyFile(keyFile);
+    const env = process.env['EDGESTEER_PROBE_KEYS'];
+    return env ? parseProbeKeys(env, 'EDGESTEER_PROBE_KEYS') : new Map();
+  } catch (err) {
+    if (err instanceof ControlError) throw new CliError(err.code, err.message);
+    throw err;
+  }
+}
+
 async function runDns(opts: DnsOptions): Promise<void> {
   let listen: { host: string; port: number };
   try {
@@ -34,13 +52,16 @@ async function runDns(opts: DnsOptions): Promise<void> {
     throw new CliError('E_USAGE', (err as Error).message, 2);
   }
   let metricsAt: { host: string; port: number } | undefined;
-  if (opts.metricsListen !== undefined) {
+  const httpListen = opts.httpListen ?? opts.metricsListen;
+  const httpFlag = opts.httpListen !== undefined ? '--http-listen' : '--metrics-listen';
+  if (httpListen !== undefined) {
     try {
-      metricsAt = parseListen(opts.metricsListen);
+      metricsAt = parseListen(httpListen);
     } catch (err) {
-      throw new CliError('E_USAGE', `--metrics-listen: ${(err as Error).message}`, 2);
+      throw new CliError('E_USAGE', `${httpFlag}: ${(err as Error).message}`, 2);
     }
   }
+  const keys = opts.controller ? new Map<string, string[]>() : await loadKeys(opts.keyFile);
   if (opts.controller !== undefined && !/^https?:\/\/[^/]/.test(opts.controller)) {
     throw new CliError('E_USAGE', `--controller "${opts.controller}" is not an http(s) URL (e.g. http://127.0.0.1:8080)`, 2);
   }
@@ -61,7 +82,7 @@ async function runDns(opts: DnsOptions): Promise<void> {
         slip: opts.rrlSlip,
         exempt: opts.rrlExempt === 'none' ? [] : opts.rrlExempt.split(',').map((s) => s.trim()).filter(Boolean),
       },
-      ...(opts.controller ? { controller: opts.controller } : {}),
+      ...(opts.controller ? { controller: opts.controller } : { keys, tickMs: opts.tickMs, ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) }),
     });
   } catch (err) {
     if (err instanceof DnsServerError) throw new CliError(err.code, err.message);
@@ -74,12 +95,13 @@ async function runDns(opts: DnsOptions): Promise<void> {
   let metrics: DnsMetricsListener | undefined;
   if (metricsAt) {
     try {
-      metrics = await startDnsMetricsListener(() => server.metrics(), metricsAt);
+      metrics = await startDnsMetricsListener(() => server.metrics(), metricsAt, { intake: server.intake });
     } catch (err) {
       await server.close();
-      throw new CliError('E_DNS_METRICS_LISTEN', `cannot listen for /metrics on ${opts.metricsListen}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pick another with --metrics-listen`);
+      throw new CliError('E_DNS_METRICS_LISTEN', `cannot listen for HTTP on ${httpListen}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; pick another with ${httpFlag}`);
     }
-    logger.info({ event: 'metrics_listening', url: metrics.url }, `metrics on ${metrics.url}`);
+    const base = metrics.url.replace(/\/metrics$/, '');
+    logger.info({ event: 'metrics_listening', url: metrics.url, base, observations: server.intake ? `${base}/v1/observations` : null }, `HTTP on ${base} (/metrics, /healthz${server.intake ? ', POST /v1/observations' : ''})`);
   }
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -109,8 +131,12 @@ export function registerDns(program: Command): void {
     )
     .requiredOption('--policy <file>', 'policy file (YAML or JSON)')
     .option('--listen <host:port>', 'address for UDP and TCP', '127.0.0.1:5353')
-    .option('--metrics-listen <host:port>', 'serve Prometheus metrics at http://<host:port>/metrics (off by default)')
-    .option('--controller <url>', 'follow the routing table of this controller (default: computed from the policy, every edge assumed up)')
+    .option('--http-listen <host:port>', 'HTTP listener: POST /v1/observations (signed probe reports: this server decides for itself), GET /healthz, GET /metrics (off by default)')
+    .option('--metrics-listen <host:port>', 'old name of --http-listen')
+    .option('--key-file <file>', 'probe keys (lines of probe-id=secret, mode 600) for POST /v1/observations; default EDGESTEER_PROBE_KEYS')
+    .option('--state-dir <dir>', 'keep the decision state here (written, fsynced and renamed before each new table is served), so a restart never serves an older table')
+    .option('--tick-ms <ms>', 'time-driven decision cycle (staleness, fail-static)', intFrom('--tick-ms', 50, 60_000), 1000)
+    .option('--controller <url>', 'follow the routing table of this controller instead of deciding here (never goes back to an older table)')
     .option('--workers <n>', 'processes answering on the same port (SO_REUSEPORT)', positiveInt('--workers', 64), 1)
     .option('--max-udp <bytes>', 'EDNS UDP payload size advertised; larger answers are truncated (TC) over UDP', (t) => {
       const n = Number(t);
@@ -124,7 +150,7 @@ export function registerDns(program: Command): void {
     .option('--log-level <level>', 'pino log level (fatal, error, warn, info, debug)', 'info')
     .addHelpText(
       'after',
-      '\nExamples:\n  edgesteer dns --policy config/policy.yaml --listen 127.0.0.1:5353\n  dig @127.0.0.1 -p 5353 cdn.example.com +subnet=10.2.3.0/24\n  edgesteer dns --policy config/policy.yaml --controller http://127.0.0.1:8080 --workers 2\n',
+      '\nExamples:\n  edgesteer dns --policy config/policy.yaml --listen 127.0.0.1:5353 --http-listen 127.0.0.1:9153 --key-file probe-keys --state-dir state/dns\n  edgesteer probe --policy config/policy.yaml --region eu-west --report-to http://127.0.0.1:9153\n  dig @127.0.0.1 -p 5353 cdn.example.com +subnet=10.2.3.0/24\n  edgesteer dns --policy config/policy.yaml --controller http://127.0.0.1:8080 --workers 2\n',
     )
     .action(async (opts: DnsOptions) => {
       await runDns(opts);

@@ -4,3 +4,4 @@
  */
 export { listenHttp, type HttpListener } from './listen.js';
 export { metricsNodeListener, type MetricsSource } from './metrics-listener.js';
+export { writeFileAtomic } from './atomic-write.js';
