@@ -97,6 +97,8 @@ export function createControllerApp(deps: ControllerAppDeps): ControllerApp {
         etag: tableEtag(t.hash),
         'cache-control': 'no-cache',
         'x-edgesteer-table-version': String(t.version),
+        // Followers compare versions only within one epoch (one state history).
+        'x-edgesteer-epoch': controller.epoch,
         ...(status === 200 ? { 'content-type': 'application/json; charset=utf-8' } : {}),
       },
     });

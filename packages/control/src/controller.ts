@@ -1,39 +1,38 @@
 /**
- * The controller's state machine: policy + observations in, routing table
- * out. It owns the decision state and runs core's decide() on every change
- * and on every tick; it never does I/O itself (HTTP, files and timers live
- * in app.ts, state-store.ts and server.ts), so it is driven directly in tests.
+ * The controller: policy + observations in, routing table out. This class
+ * only wires the pieces that each do one job:
+ *
+ * - decision-cycle.ts  core's decide() and what changed
+ * - timeline-recorder.ts  the failover timeline, change logs and counters
+ * - gauges.ts  table, link and edge gauges
+ * - probe-ledger.ts  per-probe records and recent observations
+ * - table-publisher.ts  persist before publish (a restart never goes back)
+ * - table-waiters.ts  table listeners and long polls
+ * - snapshot.ts  the persisted state
+ *
+ * It never does I/O itself (HTTP, files and timers live in app.ts,
+ * state-store.ts and server.ts), so it is driven directly in tests.
  */
-import { decide, ingestWithStats, initialState } from '@edgesteer/core';
-import type { Clock, DecisionState, Observation, Report, RoutingTable } from '@edgesteer/core';
+import { randomUUID } from 'node:crypto';
+import { ingestBatch, initialState } from '@edgesteer/core';
+import type { Clock, DecisionState, Report, RoutingTable } from '@edgesteer/core';
 import type { Policy } from '@edgesteer/policy';
-import { diffAnswers, diffVerdicts, type TimelineEvent } from './changes.js';
+import { Registry } from 'prom-client';
+import type { TimelineEvent } from './changes.js';
+import { runCycle, type DecisionTrigger } from './decision-cycle.js';
+import { resetPolicyGauges, updateGauges } from './gauges.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
-import { Registry } from 'prom-client';
 import { createControllerMetrics, type ControllerMetrics } from './metrics.js';
+import { ProbeLedger, type ProbeRecord, type RecordedObservation } from './probe-ledger.js';
 import { Ring } from './ring.js';
-import type { ControllerSnapshot } from './snapshot.js';
+import { SNAPSHOT_FORMAT, type ControllerSnapshot } from './snapshot.js';
+import { TablePublisher } from './table-publisher.js';
+import { TableWaiters } from './table-waiters.js';
+import { recordChanges } from './timeline-recorder.js';
 
-/** What started a decision cycle (the `trigger` label of the decisions counter). */
-export type DecisionTrigger = 'start' | 'report' | 'tick' | 'reload';
-
-/** An observation as kept in the recent-observations buffer. */
-export interface RecordedObservation extends Observation {
-  probe: string;
-}
-
-/** What the controller remembers about each probe that reported. */
-export interface ProbeRecord {
-  region: string;
-  /** Highest accepted report sequence number. */
-  seq: number;
-  /** Signing time of that report (epoch ms), for re-arming replay protection after a restart. */
-  signedAt: number;
-  /** Receive time of the last accepted report (controller clock). */
-  lastReportAt: number;
-  observations: number;
-}
+export type { DecisionTrigger } from './decision-cycle.js';
+export type { ProbeRecord, RecordedObservation } from './probe-ledger.js';
 
 /** Result of folding one verified report into the state. */
 export interface IngestResult {
@@ -41,6 +40,7 @@ export interface IngestResult {
   accepted: number;
   /** Observations core did not use (unknown edge/region, out of order, future). */
   ignored: number;
+  /** The table decided after this report (published once its state is on disk). */
   table: { version: number; hash: string };
 }
 
@@ -59,29 +59,27 @@ export interface ControllerOptions {
   maxTimeline?: number;
 }
 
-type TableListener = (table: RoutingTable) => void;
 type UpdateListener = (what: DecisionTrigger | 'policy-error') => void;
 
-/** Controller state machine (see module doc). */
+/** Controller (see module doc). */
 export class Controller {
   readonly clock: Clock;
   readonly log: Logger;
   /** Series this controller updates (its own registry unless one was given). */
   readonly metrics: ControllerMetrics;
+  readonly policyFile: string | undefined;
+  readonly timeline: Ring<TimelineEvent>;
+  /** Id of this state's history: table versions compare only within one epoch (followers check it). */
+  readonly epoch: string;
 
   private _policy: Policy;
   private _state: DecisionState;
-  private _table: RoutingTable;
   private _policyErrors: string[] = [];
   private _policyLoadedAt: number;
   private _lastDecisionAt: number;
-  private _lastReportAt: number | undefined;
-  readonly policyFile: string | undefined;
-  readonly observations: Ring<RecordedObservation>;
-  readonly timeline: Ring<TimelineEvent>;
-  private _probes: Record<string, ProbeRecord> = {};
-
-  private readonly tableListeners = new Set<TableListener>();
+  private readonly ledger: ProbeLedger;
+  private readonly waiters = new TableWaiters();
+  private readonly publisher: TablePublisher;
   private readonly updateListeners = new Set<UpdateListener>();
 
   constructor(opts: ControllerOptions) {
@@ -90,29 +88,26 @@ export class Controller {
     this.metrics = opts.metrics ?? createControllerMetrics(new Registry());
     this.policyFile = opts.policyFile;
     this._policy = opts.policy;
-    this.observations = new Ring(opts.maxObservations ?? 2000);
     this.timeline = new Ring(opts.maxTimeline ?? 200);
     const now = this.clock();
     this._policyLoadedAt = now;
     this._lastDecisionAt = now;
-
     const restored = opts.restore;
+    this.epoch = restored?.epoch ?? randomUUID();
+    this.ledger = new ProbeLedger(opts.maxObservations ?? 2000, restored);
+    if (restored) this.timeline.push(...restored.timeline);
+    this._state = restored?.state ?? initialState();
+
+    const first = runCycle(this._policy, this._state, restored?.table, 'start', now);
+    this.metrics.decisions.inc({ trigger: 'start' });
+    this._state = first.state;
+    recordChanges(first, this.timeline, this.metrics, this.log);
+    this.publisher = new TablePublisher({ initial: first.table, publish: (t) => this.onPublished(t) });
+    updateGauges(this.metrics, this._policy, this._state, first.table);
     if (restored) {
-      this._state = restored.state;
-      this.observations.push(...restored.observations);
-      this.timeline.push(...restored.timeline);
-      this._lastReportAt = restored.lastReportAt;
-      this._probes = { ...restored.probes };
-    } else {
-      this._state = initialState();
-    }
-    // Without a restored table this is unset only until cycle('start') below, which always assigns one.
-    this._table = restored?.table ?? (undefined as unknown as RoutingTable);
-    this.cycle('start');
-    if (restored) {
-      const same = restored.table.hash === this._table.hash;
+      const same = restored.table.hash === first.table.hash;
       this.log.info(
-        { event: 'state_restored', savedAt: restored.savedAt, version: this._table.version, hash: this._table.hash, sameHash: same },
+        { event: 'state_restored', savedAt: restored.savedAt, epoch: this.epoch, version: first.table.version, hash: first.table.hash, sameHash: same },
         same ? 'state restored: same table' : 'state restored: table changed since save',
       );
     }
@@ -124,9 +119,9 @@ export class Controller {
   get state(): DecisionState {
     return this._state;
   }
-  /** The table served now. Its object only changes when its hash changes. */
+  /** The table served now (published: its state is on disk). Its object only changes when its hash changes. */
   get table(): RoutingTable {
-    return this._table;
+    return this.publisher.published;
   }
   get policyErrors(): readonly string[] {
     return this._policyErrors;
@@ -138,17 +133,28 @@ export class Controller {
     return this._lastDecisionAt;
   }
   get lastReportAt(): number | undefined {
-    return this._lastReportAt;
+    return this.ledger.lastReportAt;
   }
   /** Probes that reported, by probe id. */
   get probes(): Readonly<Record<string, ProbeRecord>> {
-    return this._probes;
+    return this.ledger.probes;
+  }
+  /** Recent observations, oldest first. */
+  get observations(): Ring<RecordedObservation> {
+    return this.ledger.observations;
   }
 
-  /** Called with the new table each time the table hash changes. Returns an unsubscribe function. */
-  onTable(fn: TableListener): () => void {
-    this.tableListeners.add(fn);
-    return () => this.tableListeners.delete(fn);
+  /**
+   * Makes each new table wait for `persist` (a durable state write) before
+   * it is published. Set by the process once its state store is attached.
+   */
+  persistBeforePublish(persist: () => Promise<void>): void {
+    this.publisher.persist = persist;
+  }
+
+  /** Called with each published table (hash changed). Returns an unsubscribe function. */
+  onTable(fn: (table: RoutingTable) => void): () => void {
+    return this.waiters.on(fn);
   }
 
   /** Called after every decision cycle and policy event (dashboards, persistence). */
@@ -164,34 +170,36 @@ export class Controller {
    * out of order, or stamped too far in the future); they are counted.
    */
   ingestReport(report: Report, signedAt: number = report.sentAt): IngestResult {
+    return this.ingestReports([{ report, signedAt }]);
+  }
+
+  /**
+   * Folds several authenticated reports as one batch (core's ingestBatch)
+   * and decides once: a probe backlog delivered after an outage publishes
+   * one table, where the history ends, never the moments in between.
+   */
+  ingestReports(batch: ReadonlyArray<{ report: Report; signedAt: number }>): IngestResult {
     const now = this.clock();
-    const stats = ingestWithStats(this._state, this._policy, report.observations, { now });
+    const stats = ingestBatch(this._state, this._policy, batch.map((b) => b.report), { now });
     this._state = stats.state;
     for (const [reason, n] of Object.entries(stats.ignoredBy)) if (n > 0) this.metrics.observationsIgnored.inc({ reason: reason.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`) }, n);
     if (stats.ignored > 0) {
-      this.log.warn({ event: 'observations_ignored', probe: report.probe, region: report.region, ...stats.ignoredBy }, `${stats.ignored} observation(s) from ${report.probe} not used`);
+      const probes = [...new Set(batch.map((b) => b.report.probe))].join(',');
+      this.log.warn({ event: 'observations_ignored', probe: probes, region: batch[0]?.report.region, ...stats.ignoredBy }, `${stats.ignored} observation(s) from ${probes} not used`);
     }
-    // Label values come from the policy only, so a probe cannot grow the series set.
-    const edges = new Set(this._policy.edges.map((e) => e.id));
-    for (const o of report.observations) if (edges.has(o.edge)) this.metrics.observations.inc({ edge: o.edge, region: report.region, ok: String(o.ok) });
-    this.observations.push(...report.observations.map((o) => ({ ...o, probe: report.probe })));
-    this._lastReportAt = now;
-    const prev = this._probes[report.probe];
-    this._probes[report.probe] = {
-      region: report.region,
-      seq: Math.max(report.seq, prev?.seq ?? -1),
-      signedAt: Math.max(signedAt, prev?.signedAt ?? 0),
-      lastReportAt: now,
-      observations: (prev?.observations ?? 0) + stats.accepted,
-    };
-    this.metrics.reportsAccepted.inc({ probe: report.probe });
-    this.cycle('report');
-    return { accepted: stats.accepted, ignored: stats.ignored, table: { version: this._table.version, hash: this._table.hash } };
+    for (const b of batch) this.ledger.record(b.report, b.signedAt, { accepted: batch.length === 1 ? stats.accepted : b.report.observations.length }, now, this._policy, this.metrics);
+    const decided = this.cycle('report');
+    return { accepted: stats.accepted, ignored: stats.ignored, table: { version: decided.version, hash: decided.hash } };
   }
 
   /** Re-evaluates with no new input: staleness and fail-static depend on time alone. */
   tick(): void {
     this.cycle('tick');
+  }
+
+  /** Resolves once every decided table is published (its state written). */
+  published(): Promise<void> {
+    return this.publisher.idle();
   }
 
   /** Switches to a new (valid) policy and decides at once. */
@@ -200,17 +208,13 @@ export class Controller {
     this._policy = policy;
     this._policyErrors = [];
     this._policyLoadedAt = this.clock();
-    // Edges or regions may have disappeared: drop their series instead of freezing them.
-    this.metrics.linkRtt.reset();
-    this.metrics.linkUp.reset();
-    this.metrics.edgeUp.reset();
-    this.metrics.edgeDrained.reset();
+    resetPolicyGauges(this.metrics);
     this.metrics.policyReloads.inc({ result: 'applied' });
-    const before = this._table.policyHash;
-    this.cycle('reload');
-    const message = before === this._table.policyHash && !hadErrors ? 'policy reloaded (no effective change)' : 'policy reloaded';
+    const before = this.publisher.decided.policyHash;
+    const after = this.cycle('reload');
+    const message = before === after.policyHash && !hadErrors ? 'policy reloaded (no effective change)' : 'policy reloaded';
     this.timeline.push({ kind: 'policy', at: this.clock(), result: 'applied', message });
-    this.log.info({ event: 'policy_reloaded', policyFile: this.policyFile, policyHash: this._table.policyHash, warnings }, message);
+    this.log.info({ event: 'policy_reloaded', policyFile: this.policyFile, policyHash: after.policyHash, warnings }, message);
     for (const w of warnings) this.log.warn({ event: 'policy_warning', policyFile: this.policyFile, problem: w }, w);
     this.emitUpdate('reload');
   }
@@ -226,7 +230,7 @@ export class Controller {
     this.metrics.policyReloads.inc({ result: 'invalid' });
     for (const p of problems) this.log.error({ event: 'policy_invalid', policyFile: this.policyFile, problem: p }, p);
     this.log.error(
-      { event: 'policy_rejected', policyFile: this.policyFile, errors: problems.length, policyHash: this._table.policyHash },
+      { event: 'policy_rejected', policyFile: this.policyFile, errors: problems.length, policyHash: this.table.policyHash },
       `policy rejected (${problems.length} problem${problems.length === 1 ? '' : 's'}): keeping the previous policy`,
     );
     this.timeline.push({ kind: 'policy', at: this.clock(), result: 'invalid', message: problems[0] ?? 'policy rejected' });
@@ -238,84 +242,46 @@ export class Controller {
    * undefined after `timeoutMs` or when `signal` aborts (long-poll).
    */
   waitForTableChange(hash: string, timeoutMs: number, signal?: AbortSignal): Promise<RoutingTable | undefined> {
-    if (this._table.hash !== hash) return Promise.resolve(this._table);
-    return new Promise((resolve) => {
-      const done = (t: RoutingTable | undefined) => {
-        clearTimeout(timer);
-        off();
-        signal?.removeEventListener('abort', onAbort);
-        resolve(t);
-      };
-      const onAbort = () => done(undefined);
-      const off = this.onTable((t) => done(t));
-      const timer = setTimeout(() => done(undefined), timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.waiters.waitForChange(this.table, hash, timeoutMs, signal);
   }
 
-  /** Everything needed to resume after a restart (plain JSON). */
+  /** Everything needed to resume after a restart (plain JSON): the newest decided table and its state. */
   snapshot(): ControllerSnapshot {
+    const table = this.publisher.decided;
     return {
-      format: 'edgesteer-controller-state/1',
+      format: SNAPSHOT_FORMAT,
       savedAt: this.clock(),
-      policyHash: this._table.policyHash,
+      epoch: this.epoch,
+      policyHash: table.policyHash,
       state: this._state,
-      table: this._table,
-      observations: this.observations.toArray(),
+      table,
+      observations: this.ledger.observations.toArray(),
       timeline: this.timeline.toArray(),
-      lastReportAt: this._lastReportAt,
-      probes: this._probes,
+      lastReportAt: this.ledger.lastReportAt,
+      probes: { ...this.ledger.probes },
     };
   }
 
-  private cycle(trigger: DecisionTrigger): void {
+  /** One decision cycle; returns the newest decided table (published once durable). */
+  private cycle(trigger: DecisionTrigger): RoutingTable {
     const now = this.clock();
-    const prevState = this._state;
-    const prevTable: RoutingTable | undefined = this._table;
-    const { table, state } = decide(this._policy, this._state, now);
-    this._state = state;
+    const r = runCycle(this._policy, this._state, this.publisher.decided, trigger, now);
+    this._state = r.state;
     this._lastDecisionAt = now;
     this.metrics.decisions.inc({ trigger });
-
-    for (const v of diffVerdicts(prevState, state, now)) {
-      this.timeline.push(v);
-      this.metrics.verdictChanges.inc({ edge: v.edge, to: v.to });
-      const log = v.to === 'down' ? this.log.warn.bind(this.log) : this.log.info.bind(this.log);
-      log({ event: 'verdict_changed', edge: v.edge, from: v.from, to: v.to, reason: v.reason }, `edge ${v.edge} ${v.to}: ${v.reason}`);
+    recordChanges(r, this.timeline, this.metrics, this.log);
+    if (r.changed) {
+      this.metrics.tableChanges.inc();
+      void this.publisher.offer(r.table);
     }
-
-    const changed = !prevTable || prevTable.hash !== table.hash;
-    if (changed) {
-      // After a restore the saved table counts as "previous", so a restart is not reported as a failover.
-      for (const a of diffAnswers(prevTable, table, state, trigger, now)) {
-        this.timeline.push(a);
-        this.metrics.answerChanges.inc({ service: a.service, region: a.region });
-        this.log.warn(
-          { event: 'answer_changed', service: a.service, region: a.region, from: a.from, to: a.to, mode: a.toMode, reason: a.reason, version: table.version },
-          `${a.service} in ${a.region}: ${a.from.join(',') || '-'} -> ${a.to.join(',') || '-'} (${a.reason})`,
-        );
-      }
-      this._table = table;
-      if (prevTable) this.metrics.tableChanges.inc();
-    }
-    this.updateGauges();
-    if (changed) for (const fn of this.tableListeners) fn(this._table);
+    updateGauges(this.metrics, this._policy, this._state, this.table);
     if (trigger !== 'reload') this.emitUpdate(trigger);
+    return r.table;
   }
 
-  private updateGauges(): void {
-    const m = this.metrics;
-    m.tableVersion.set(this._table.version);
-    m.tableGenerated.set(this._table.generatedAt / 1000);
-    for (const [key, link] of Object.entries(this._state.links)) {
-      const [region, edge] = key.split('|') as [string, string];
-      m.linkUp.set({ edge, region }, link.up ? 1 : 0);
-      if (link.rttMs !== undefined) m.linkRtt.set({ edge, region }, link.rttMs / 1000);
-    }
-    for (const e of this._policy.edges) {
-      m.edgeUp.set({ edge: e.id }, this._table.edges[e.id]?.up === false ? 0 : 1);
-      m.edgeDrained.set({ edge: e.id }, e.drain ? 1 : 0);
-    }
+  private onPublished(table: RoutingTable): void {
+    updateGauges(this.metrics, this._policy, this._state, table);
+    this.waiters.emit(table);
   }
 
   private emitUpdate(what: DecisionTrigger | 'policy-error'): void {

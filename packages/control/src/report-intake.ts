@@ -8,7 +8,7 @@
  * (checkReport, shared with the Worker); this class adds the replay memory,
  * the metrics and the log line.
  */
-import { checkReport, ReplayGuard, replayRefusal, type HeaderSource, type ReportProblem, type ReportRefusal } from '@edgesteer/core';
+import { checkReport, ReplayGuard, replayRefusal, type HeaderSource, type Report, type ReportProblem, type ReportRefusal } from '@edgesteer/core';
 import type { Controller, IngestResult } from './controller.js';
 import type { ControllerMetrics, RejectReason } from './metrics.js';
 import type { ProbeKeys } from './probe-keys.js';
@@ -31,6 +31,8 @@ export interface ReportIntakeOptions {
 export class ReportIntake {
   private readonly guard: ReplayGuard;
   private readonly windowMs: number | undefined;
+  /** Accepted reports waiting for the batch of this event-loop turn. */
+  private pending: Array<{ report: Report; signedAt: number; resolve: (r: IngestResult) => void }> = [];
 
   constructor(private readonly opts: ReportIntakeOptions) {
     this.windowMs = opts.windowMs;
@@ -62,7 +64,27 @@ export class ReportIntake {
     // Replay last, so a refused report never consumes a sequence number.
     const fresh = this.guard.check(report.probe, report.seq, signedAt, now);
     if (!fresh.ok) return this.reject(replayRefusal(fresh.message));
-    return { ok: true, status: 200, result: controller.ingestReport(report, signedAt) };
+    return { ok: true, status: 200, result: await this.batch(report, signedAt) };
+  }
+
+  /**
+   * Reports accepted in the same event-loop turn (probes delivering their
+   * backlogs after an outage) are ingested as one batch and decided once.
+   */
+  private batch(report: Report, signedAt: number): Promise<IngestResult> {
+    return new Promise((resolve) => {
+      this.pending.push({ report, signedAt, resolve });
+      if (this.pending.length > 1) return;
+      setImmediate(() => {
+        const batch = this.pending;
+        this.pending = [];
+        const result = this.opts.controller.ingestReports(batch);
+        // Answer once the table this batch produced is published (its state on disk).
+        void this.opts.controller.published().then(() => {
+          for (const b of batch) b.resolve(result);
+        });
+      });
+    });
   }
 
   private reject(r: ReportRefusal): IntakeResult {

@@ -118,6 +118,8 @@ export async function startController(opts: StartControllerOptions): Promise<Run
     ...(restore ? { restore } : {}),
   });
   store?.attach(controller);
+  // Persist before publish: no client sees a table whose state could be lost to a SIGKILL.
+  if (store) controller.persistBeforePublish(() => store.flush());
 
   const watcher = policyFile ? new PolicyWatcher({ controller, file: policyFile, ...(policyText !== undefined ? { initialText: policyText } : {}) }) : undefined;
 

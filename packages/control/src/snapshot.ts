@@ -4,7 +4,7 @@
  */
 import type { DecisionState, RoutingTable } from '@edgesteer/core';
 import type { TimelineEvent } from './changes.js';
-import type { ProbeRecord, RecordedObservation } from './controller.js';
+import type { ProbeRecord, RecordedObservation } from './probe-ledger.js';
 import { ControlError } from './errors.js';
 
 export const SNAPSHOT_FORMAT = 'edgesteer-controller-state/1';
@@ -12,6 +12,8 @@ export const SNAPSHOT_FORMAT = 'edgesteer-controller-state/1';
 export interface ControllerSnapshot {
   format: typeof SNAPSHOT_FORMAT;
   savedAt: number;
+  /** Id of the state history (absent in files written before epochs: a new one is drawn). */
+  epoch?: string;
   /** Policy the table was computed from (informational; the live policy wins). */
   policyHash: string;
   state: DecisionState;
@@ -52,6 +54,7 @@ export function parseSnapshot(value: unknown, file: string): ControllerSnapshot 
   return {
     format: SNAPSHOT_FORMAT,
     savedAt: value['savedAt'],
+    ...(typeof value['epoch'] === 'string' ? { epoch: value['epoch'] } : {}),
     policyHash: typeof value['policyHash'] === 'string' ? value['policyHash'] : '',
     state: state as unknown as DecisionState,
     table: table as unknown as RoutingTable,

@@ -2,7 +2,7 @@
  * Read models of the controller for /v1/edges, /healthz and the dashboard:
  * plain JSON built from the policy, the decision state and the table.
  */
-import type { FailureReason } from '@edgesteer/core';
+import { syncStatus, type FailureReason } from '@edgesteer/core';
 import type { Controller } from './controller.js';
 
 /** What one probe region knows about one edge. */
@@ -90,10 +90,24 @@ export function edgesView(c: Controller): EdgesView {
 /** The /healthz document. */
 export interface HealthView {
   ok: boolean;
-  /** `degraded` while the policy file on disk is invalid (the previous policy keeps serving). */
-  status: 'ok' | 'degraded';
+  /** Plane health contract: which plane this is. */
+  plane: 'controller';
+  /**
+   * `degraded` while the policy file on disk is invalid (the previous policy
+   * keeps serving); else `unsynced` before fresh data from quorum regions
+   * ever arrived, `stale` when it had it and lost it, `ok`.
+   */
+  status: 'ok' | 'degraded' | 'unsynced' | 'stale';
   now: number;
   table: { version: number; hash: string; generatedAt: number; ageMs: number; lastDecisionAt: number };
+  policyHash: string;
+  /** The compiled client map's hash (null until the policy has a client map). */
+  clientMapHash: string | null;
+  /** Newest observation folded into the decision state (epoch ms), null when none. */
+  lastObservationAt: number | null;
+  /** State history id: versions compare only within one epoch. */
+  epoch: string;
+  sync: { freshRegions: string[]; needed: number };
   policy: { file?: string; hash: string; loadedAt: number; errors: string[] };
   lastReportAt?: number;
   lastReportAgeMs?: number;
@@ -109,11 +123,19 @@ export function healthView(c: Controller): HealthView {
   for (const [id, p] of Object.entries(c.probes).sort(([a], [b]) => a.localeCompare(b))) {
     probes[id] = { region: p.region, seq: p.seq, lastReportAt: p.lastReportAt, ageMs: now - p.lastReportAt };
   }
+  const sync = syncStatus(c.policy, c.state, now);
+  const status: HealthView['status'] = errors.length > 0 ? 'degraded' : sync.synced ? 'ok' : c.lastReportAt === undefined ? 'unsynced' : 'stale';
   return {
     ok: true,
-    status: errors.length > 0 ? 'degraded' : 'ok',
+    plane: 'controller',
+    status,
     now,
     table: { version: t.version, hash: t.hash, generatedAt: t.generatedAt, ageMs: now - t.generatedAt, lastDecisionAt: c.lastDecisionAt },
+    policyHash: t.policyHash,
+    clientMapHash: null,
+    lastObservationAt: sync.lastObservationAt,
+    epoch: c.epoch,
+    sync: { freshRegions: sync.freshRegions, needed: sync.needed },
     policy: { ...(c.policyFile ? { file: c.policyFile } : {}), hash: t.policyHash, loadedAt: c.policyLoadedAt, errors },
     ...(c.lastReportAt !== undefined ? { lastReportAt: c.lastReportAt, lastReportAgeMs: now - c.lastReportAt } : {}),
     probes,
