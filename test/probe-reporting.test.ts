@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 describe('a sink that is down, then comes back', () => {
-  it('buffers, drops the oldest beyond the bound (counted, logged), and delivers the rest in order', async () => {
+  it('buffers, drops the oldest beyond the bound (counted, logged), and delivers the rest in order as one report', async () => {
     const down = await startReportReceiver('127.0.0.27', KEYS);
     await down.stop(); // connections to its port are now refused
     const { lines, logger } = memoryLogger();
@@ -58,9 +58,40 @@ describe('a sink that is down, then comes back', () => {
 
     await down.restart();
     await sink.idle();
-    expect(down.accepted.map((r) => r.seq)).toEqual(sent.slice(3).map((r) => r.seq));
-    expect(down.accepted).toEqual(sent.slice(3));
+    // The backlog goes out as ONE report (the receiver ingests it whole and decides once):
+    // the newest seq, every buffered observation in order.
+    expect(down.accepted.map((r) => r.seq)).toEqual([sent[7]!.seq]);
+    expect(down.accepted[0]!.observations).toEqual(sent.slice(3).flatMap((r) => r.observations));
+    expect(lines.filter((l) => l.event === 'sink.backlog_sent')).toMatchObject([{ reports: 5, observations: 10 }]);
     expect(sink.stats()).toMatchObject({ sent: 5, buffered: 0, dropped: 3, rejected: 0, lastSeq: sent[7]!.seq });
+    sink.close();
+    await down.close();
+  });
+});
+
+describe('a receiver back after a long outage', () => {
+  it('gets the backlog within two check intervals: backoff capped at the interval, started over after delivery', async () => {
+    const intervalMs = 500;
+    const down = await startReportReceiver('127.0.0.27', KEYS);
+    await down.stop();
+    const { logger } = memoryLogger();
+    // What the probe pipeline sets: backoff capped at the check interval.
+    const sink = new HttpReportSink({ url: down.url, probeId: 'eu', key: KEY, logger, backoff: { baseMs: 50, maxMs: intervalMs }, random: seededRandom(2) });
+    const reporter = new Reporter({ probeId: 'eu', region: 'eu', sinks: [sink] });
+    reporter.add(obs(1));
+    reporter.flush();
+    // Long enough for an uncapped exponential backoff (50 ms doubling) to sleep for seconds.
+    await expect.poll(() => sink.stats().errors, { timeout: 5000 }).toBeGreaterThan(6);
+    const back = Date.now();
+    await down.restart();
+    await expect.poll(() => down.accepted.length, { timeout: 4 * intervalMs, interval: 10 }).toBe(1);
+    expect(Date.now() - back).toBeLessThanOrEqual(2 * intervalMs);
+    // Started over: the next report goes out at once, no leftover backoff.
+    reporter.add(obs(2));
+    reporter.flush();
+    await sink.idle();
+    expect(down.accepted).toHaveLength(2);
+    expect(sink.stats()).toMatchObject({ sent: 2, buffered: 0 });
     sink.close();
     await down.close();
   });

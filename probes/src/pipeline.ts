@@ -115,7 +115,8 @@ export function buildPipeline(opts: StartProbeOptions): Pipeline {
         logger,
         random,
         ...(opts.sink?.maxBuffered !== undefined ? { maxBuffered: opts.sink.maxBuffered } : {}),
-        ...(opts.sink?.backoff ? { backoff: opts.sink.backoff } : {}),
+        // Retry at least once per check interval: a receiver that comes back has fresh data within two.
+        backoff: { maxMs: Math.min(15_000, Math.max(250, Math.min(...opts.policy.edges.map((e) => e.check.intervalMs)))), ...opts.sink?.backoff },
         ...(opts.sink?.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.sink.requestTimeoutMs } : {}),
         ...(opts.sink?.maxAttempts !== undefined ? { maxAttempts: opts.sink.maxAttempts } : {}),
       }),

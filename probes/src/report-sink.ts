@@ -1,10 +1,15 @@
 /**
  * One `--report-to` destination. Reports wait in a bounded buffer and go out
- * one at a time, oldest first, each signed at send time (a report buffered
- * through an outage still gets a fresh timestamp). Failures back off
- * exponentially with jitter; when the buffer is full the oldest report is
- * dropped and counted. Checking never waits for any of this: `enqueue`
- * returns at once.
+ * oldest first, each signed at send time (a report buffered through an
+ * outage still gets a fresh timestamp). A backlog goes out as ONE report
+ * (observations of the buffered reports merged, the newest seq), so the
+ * receiver ingests it as a whole and decides once instead of replaying
+ * history table by table. Failures back off exponentially with jitter, up
+ * to `backoff.maxMs` (the probe sets it to its check interval, so a
+ * receiver that comes back gets fresh data within two intervals); the
+ * backoff starts over after each delivery. When the buffer is full the
+ * oldest report is dropped and counted. Checking never waits for any of
+ * this: `enqueue` returns at once.
  *
  * Receiver contract (controller and Worker, see REPORT_AUTH_HTTP_STATUS):
  * 2xx delivered; 400/401/403/413/422 refused for good → dropped and counted
@@ -64,8 +69,14 @@ interface Pending {
   seq: number;
   observations: number;
   body: string;
+  report: Report;
   attempts: number;
 }
+
+/** Most observations merged into one backlog report (the report schema's cap). */
+const MAX_MERGED_OBSERVATIONS = 10_000;
+/** Largest merged body; receivers accept 1 MiB by default. */
+const MAX_MERGED_BYTES = 512 * 1024;
 
 const PERMANENT_STATUSES = new Set([400, 401, 403, 413, 422]);
 
@@ -104,7 +115,7 @@ export class HttpReportSink {
   /** Queues a report for delivery and returns at once. */
   enqueue(report: Report): void {
     if (this.closer.signal.aborted) return;
-    this.queue.push({ seq: report.seq, observations: report.observations.length, body: JSON.stringify(report), attempts: 0 });
+    this.queue.push({ seq: report.seq, observations: report.observations.length, body: JSON.stringify(report), report, attempts: 0 });
     void this.pump();
   }
 
@@ -137,12 +148,14 @@ export class HttpReportSink {
     try {
       for (;;) {
         if (this.closer.signal.aborted) break;
-        const item = this.queue.peek();
-        if (!item) break;
+        const head = this.queue.peek();
+        if (!head) break;
+        const { item, parts } = this.backlog(head);
         const result = await this.send(item);
         if (this.closer.signal.aborted) break;
         if (result.kind === 'retry') {
           item.attempts++;
+          head.attempts = item.attempts;
           this.counters.errors++;
           this.lastError = result.message;
           this.errorLog.maybe((suppressed) =>
@@ -158,16 +171,36 @@ export class HttpReportSink {
           this.lastError = result.message;
           this.opts.logger.error({ event: 'sink.rejected', sink: this.url, seq: item.seq, err: result.message }, 'receiver refused the report; dropping it (check the probe key and clock)');
         } else {
-          this.counters.sent++;
+          this.counters.sent += parts.size;
           this.lastSeq = item.seq;
+          if (parts.size > 1) this.opts.logger.info({ event: 'sink.backlog_sent', sink: this.url, reports: parts.size, observations: item.observations, seq: item.seq }, 'buffered reports delivered as one');
         }
-        // The buffer may have dropped `item` while it was in flight; only remove it if it is still the head.
-        if (this.queue.peek() === item) this.queue.shift();
+        // The buffer may have dropped some of them while in flight; remove only those still at the head.
+        while (this.queue.length > 0 && parts.has(this.queue.peek()!)) this.queue.shift();
       }
     } finally {
       this.pumping = false;
       if (this.queue.length === 0 || this.closer.signal.aborted) this.wakeIdle();
     }
+  }
+
+  /** The head report, or the buffered backlog from it on merged into one (see module doc). */
+  private backlog(head: Pending): { item: Pending; parts: Set<Pending> } {
+    const all = this.queue.length > 1 ? this.queue.toArray() : [head];
+    const parts: Pending[] = [head];
+    let observations = head.observations;
+    let bytes = head.body.length;
+    for (let i = 1; i < all.length; i++) {
+      const p = all[i]!;
+      if (observations + p.observations > MAX_MERGED_OBSERVATIONS || bytes + p.body.length > MAX_MERGED_BYTES) break;
+      parts.push(p);
+      observations += p.observations;
+      bytes += p.body.length;
+    }
+    if (parts.length === 1) return { item: head, parts: new Set(parts) };
+    const last = parts[parts.length - 1]!;
+    const report: Report = { ...last.report, observations: parts.flatMap((p) => p.report.observations) };
+    return { item: { seq: last.seq, observations, body: JSON.stringify(report), report, attempts: head.attempts }, parts: new Set(parts) };
   }
 
   private async send(item: Pending): Promise<SendResult> {
