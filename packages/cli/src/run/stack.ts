@@ -3,6 +3,11 @@
  * and the controller, the Worker (Node), one probe per region and the DNS
  * server as child processes in this process group — the same processes an
  * operator runs in production, wired together on loopback.
+ *
+ * No single brain: every probe reports to the controller, the DNS server
+ * and the Worker (one --report-to each), and each of them decides for
+ * itself from those reports with core's decide(). With the controller
+ * gone, the DNS server and the Worker still follow every failover.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -21,7 +26,7 @@ export interface StackPorts {
   worker: string;
   dns: string;
   control: string;
-  /** The DNS server's /metrics listener. */
+  /** The DNS server's HTTP listener (POST /v1/observations, /healthz, /metrics). */
   dnsMetrics: string;
   /** First probe's /metrics listener; probe i listens on port + i (port 0: a free port each). */
   probeMetrics: string;
@@ -170,14 +175,16 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const timeout = opts.readyTimeoutMs ?? 30_000;
     await Promise.all([waitForHttp(`${controllerUrl}/healthz`, timeout), waitForHttp(`${workerUrl}/healthz`, timeout)]);
     const [dnsMetrics] = await metricsListens(opts.ports.dnsMetrics, 1);
-    start('dns', ['dns', '--policy', opts.policyFile, '--listen', opts.ports.dns, '--controller', controllerUrl, '--metrics-listen', dnsMetrics!], `http://${dnsMetrics}/metrics`);
+    const dnsUrl = `http://${dnsMetrics!}`;
+    // The DNS server decides for itself from the probes' reports (no --controller): it keeps following failovers without one.
+    start('dns', ['dns', '--policy', opts.policyFile, '--listen', opts.ports.dns, '--http-listen', dnsMetrics!, '--key-file', keyFile, '--state-dir', join(opts.stateDir, 'dns')], `${dnsUrl}/metrics`);
     const probeMetrics = await metricsListens(opts.ports.probeMetrics, opts.policy.regions.length);
     for (const [i, r] of opts.policy.regions.entries()) {
       const id = `probe-${r.id}`;
       const metricsAt = probeMetrics[i]!;
       start(
         id,
-        ['probe', '--policy', opts.policyFile, '--region', r.id, '--probe-id', id, '--report-to', `${controllerUrl}/v1/observations`, '--report-to', `${workerUrl}/v1/observations`, '--metrics-listen', metricsAt],
+        ['probe', '--policy', opts.policyFile, '--region', r.id, '--probe-id', id, '--report-to', `${controllerUrl}/v1/observations`, '--report-to', `${dnsUrl}/v1/observations`, '--report-to', `${workerUrl}/v1/observations`, '--metrics-listen', metricsAt],
         `http://${metricsAt}/metrics`,
         { EDGESTEER_PROBE_KEY: keys.get(id) },
       );
