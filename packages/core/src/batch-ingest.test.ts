@@ -73,13 +73,16 @@ describe('ingestBatch: buffered history ingested as a whole and decided once', (
   });
 });
 
-describe('syncStatus', () => {
+describe('syncStatus (quorum 2, fall 3)', () => {
   const now = T0 + 20_000;
+  /** `n` rounds from `region`, the newest at `at`. */
+  const rounds = (region: string, at: number, n: number, down: string[] = []) => Array.from({ length: n }, (_, i) => round(region, at - (n - 1 - i) * 100, down)).flat();
   it.each<[string, Observation[], boolean, string[]]>([
     ['no data: unsynced', [], false, []],
-    ['one fresh region of quorum 2: unsynced', round('us-east', now - 1000), false, ['us-east']],
-    ['two fresh regions: synced', [...round('us-east', now - 1000), ...round('ap-south', now - 2000)], true, ['us-east', 'ap-south']],
-    ['two regions, one stale: unsynced', [...round('us-east', now - 1000), ...round('ap-south', now - 11_000)], false, ['us-east']],
+    ['one fresh region of quorum 2: unsynced', rounds('us-east', now - 1000, 3), false, ['us-east']],
+    ['two fresh regions, settled (fall observations each): synced', [...rounds('us-east', now - 1000, 3), ...rounds('ap-south', now - 2000, 3)], true, ['us-east', 'ap-south']],
+    ['two fresh regions, one observation each: a dead edge could not have gone down yet, unsynced', [...round('us-east', now - 1000, ['euw1']), ...round('ap-south', now - 1000, ['euw1'])], false, ['us-east', 'ap-south']],
+    ['two regions, one stale: unsynced', [...rounds('us-east', now - 1000, 3), ...rounds('ap-south', now - 11_000, 3)], false, ['us-east']],
   ])('%s', (_name, obs, synced, fresh) => {
     const s = ingestWithStats(initialState(), policy, obs).state;
     const st = syncStatus(policy, s, now);

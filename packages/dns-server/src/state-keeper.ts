@@ -248,6 +248,9 @@ export class StateKeeper {
         previousVersion: previous?.version,
         previousHash: previous?.hash,
         generatedAt: t.generatedAt,
+        hold: this.hold,
+        // Which edges this table holds down: enough to audit, from the log alone, what every published table said.
+        downEdges: Object.entries(t.edges ?? {}).filter(([, e]) => !e.up).map(([id]) => id),
         names: this.plane.stats.names,
         templates: this.plane.stats.templates,
       },
