@@ -208,8 +208,13 @@ export class LocalDecider {
     // Never publish a lower version than the one served (a restored table can be ahead of the state).
     let table = this._table;
     if (hashChanged) table = d.table.version > this._table.version ? d.table : { ...d.table, version: this._table.version + 1 };
-    if (table.version !== d.state.version) this._state = { ...this._state, version: table.version, hash: table.hash };
-    if (hashChanged || hold !== this._hold) {
+    if (table.version !== d.state.version && !(hold && this._hold)) this._state = { ...this._state, version: table.version, hash: table.hash };
+    if (hold && this._hold) {
+      // Held (unsynced, servfail): nothing is served from a table yet, so none is published — the
+      // decisions of a partial catch-up never become a table; the first one published is the synced one.
+      this._state = d.state;
+      this.opts.persistence?.soon();
+    } else if (hashChanged || hold !== this._hold) {
       this._table = table;
       this._hold = hold;
       // Persist before publish: a restart must never serve an older table than this one.
