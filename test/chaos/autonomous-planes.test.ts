@@ -204,6 +204,8 @@ afterAll(async () => {
 
 /** Kills euw1, waits until every plane answered without it, brings it back and waits for every plane to return. */
 async function failover(label: string, only = planes()): Promise<Record<string, number>> {
+  // Every plane on euw1 right now (RTT noise under load can move eu-west elsewhere for a while).
+  await allPlanes((s) => s.addrs.includes(DEAD), 10_000, `${label}: every plane on euw1 before the fault`, only);
   const downAt = Date.now();
   edges.mode['euw1'] = 'down';
   await allPlanes((s) => s.rcode === 'NOERROR' && s.addrs.length > 0 && !s.addrs.includes(DEAD), BOUND_MS + 5000, `${label}: every plane off euw1`, only);
@@ -212,7 +214,7 @@ async function failover(label: string, only = planes()): Promise<Record<string, 
   const times = Object.fromEntries(only.map((w) => [w.plane, failoverMs(w, downAt, upAt) ?? Infinity]));
   const late = only.flatMap((w) => wrongIn(w, downAt + BOUND_MS, upAt).map((s) => `${w.plane}@${s.at - downAt}ms`));
   edges.mode['euw1'] = 'ok';
-  await allPlanes((s) => s.addrs.includes(DEAD), 10_000, `${label}: every plane back on euw1`, only);
+  await allPlanes((s) => s.addrs.includes(DEAD), 20_000, `${label}: every plane back on euw1`, only);
   expect(late, `${label}: euw1 answered after the ${BOUND_MS} ms bound`).toEqual([]);
   return times;
 }
@@ -245,7 +247,6 @@ describe('no single brain: every self-hosted plane decides for itself', () => {
   }, 40_000);
 
   it('a DNS server started with no controller and no state never answers an edge its probe data says is down; /healthz not ok until synced', async () => {
-    const downAt = Date.now();
     edges.mode['euw1'] = 'down';
     await allPlanes((s) => s.rcode === 'NOERROR' && s.addrs.length > 0 && !s.addrs.includes(DEAD), BOUND_MS + 5000, 'planes off euw1');
     const started = Date.now();
@@ -280,7 +281,6 @@ describe('no single brain: every self-hosted plane decides for itself', () => {
     // Before sync: never `ok`, steered names held (SERVFAIL), never the dead edge.
     expect(health[0]!.status).toBe('unsynced');
     expect(health.filter((h) => h.at < syncedAt).every((h) => h.status !== 'ok' && h.hold === true)).toBe(true);
-    if (wrongIn(w, 0).length) console.log('DEBUG late', JSON.stringify(wrongIn(w, 0).map((x) => x.at - started)), JSON.stringify(health.map((h) => [h.at - started, h.status, h.hold])), late.logs.filter((l) => /table|state|batch|synced|plane/.test(String(l.event ?? l.msg))).map((l) => `${Number(l['time']) - started} ${String(l.event ?? l.msg)} ${JSON.stringify(l['downEdges'] ?? '')} hold=${String(l['hold'])}`).join('\n'));
     expect(wrongIn(w, 0)).toEqual([]);
     const before = w.samples.filter((s) => s.at < syncedAt - 200);
     expect(before.every((s) => s.rcode === 'SERVFAIL' || s.rcode === 'NO-RESPONSE')).toBe(true);
@@ -294,9 +294,8 @@ describe('no single brain: every self-hosted plane decides for itself', () => {
     });
     await late.stop('SIGKILL');
     edges.mode['euw1'] = 'ok';
-    void downAt;
-    await allPlanes((s) => s.addrs.includes(DEAD), 10_000, 'planes back on euw1');
-  }, 40_000);
+    await allPlanes((s) => s.addrs.includes(DEAD), 20_000, 'planes back on euw1');
+  }, 60_000);
 
   it(`controller and DNS restarted after a ${OUTAGE_MS / 1000} s outage with buffered reports: zero dead-edge answers, zero tables from replayed history`, async () => {
     controller.child.kill('SIGKILL');
@@ -315,9 +314,6 @@ describe('no single brain: every self-hosted plane decides for itself', () => {
     await until(() => d.samples.some((s) => s.at > restartAt && s.rcode === 'NOERROR' && s.addrs.length > 0), 10_000, 'DNS answers after the restart');
     const correctAt = d.samples.find((s) => s.at > restartAt && s.rcode === 'NOERROR' && s.addrs.length > 0)!.at;
     await sleep(1000);
-    const rel = (l: Record<string, unknown>) => `${Number(l['time']) - restartAt}ms ${String(l['event'] ?? l['msg'])} ${String(l['msg'])}`;
-    console.log('DEBUG ctl', controller.logs.filter((l) => /verdict_changed|answer_changed|state_restored|report_rejected|observations_ignored/.test(String(l.event))).map(rel).join('\n'));
-    console.log('DEBUG dns', dns.logs.filter((l) => /table|state|batch|synced|report_rejected|observations_ignored/.test(String(l.event ?? l.msg))).map((l) => rel(l) + ' ' + JSON.stringify(l['downEdges'] ?? '')).join('\n'));
     // Zero answers of the dead edge on any plane from the bound after its death on; none from the restarted DNS at all.
     for (const w of planes()) expect(wrongIn(w, downAt + BOUND_MS), w.plane).toEqual([]);
     expect(wrongIn(d, restartAt)).toEqual([]);
@@ -338,7 +334,7 @@ describe('no single brain: every self-hosted plane decides for itself', () => {
       extra: [`DNS tables after restart ${tables.length} (all with euw1 down)`, `batched decisions ${batches}`, `held (SERVFAIL) ${d.samples.filter((s) => s.at > restartAt && s.rcode === 'SERVFAIL').length}`],
     });
     edges.mode['euw1'] = 'ok';
-    await allPlanes((s) => s.addrs.includes(DEAD), 10_000, 'planes back on euw1');
+    await allPlanes((s) => s.addrs.includes(DEAD), 20_000, 'planes back on euw1');
   }, 60_000);
 
   it('SIGKILL right after a failover, 20 times: the controller and the DNS server never go back to an older table', async () => {
@@ -392,7 +388,6 @@ describe('no single brain: every self-hosted plane decides for itself', () => {
       dns = startDns();
       await Promise.all([readyUrl(controller, 'controller_listening'), dnsReady(dns)]);
       restartMs.push(Date.now() - t0);
-      console.log(`#${i} failover seen → killed, restarted in ${Date.now() - t0} ms`);
       const [c, n] = await Promise.all([getJson<Health>(`${url.ctl}/healthz`), getJson<Health>(`${url.dnsHttp}/healthz`)]);
       for (const [plane, h] of [['controller', c], ['dns', n]] as const) {
         const before = last[plane]!;
@@ -412,5 +407,5 @@ describe('no single brain: every self-hosted plane decides for itself', () => {
       wrong: 0,
       extra: [`older tables served 0 of ${rounds * 2}`, `held ${held}`, `restart to ready p50 ${secs(restartMs.sort((a, b) => a - b)[Math.floor(rounds / 2)]!)} s`],
     });
-  }, 120_000);
+  }, 240_000);
 });
