@@ -157,7 +157,7 @@ describe('POST /v1/observations rejections leave the state untouched', () => {
   it('signed with another probe’s key → 401 E_AUTH_INVALID', async () => {
     await rejected(async ({ now }) => {
       const body = JSON.stringify({ probe: 'eu-west-probe', region: 'eu-west', seq: 11, sentAt: now, observations: obs(now) });
-      return { body, headers: await signReport(body, TEST_PROBE_KEYS.get('us-east-probe')![0]!, now, 'eu-west-probe') };
+      return { body, headers: await signReport(body, TEST_PROBE_KEYS.get('us-east-probe')!.secrets[0]!, now, 'eu-west-probe') };
     }, 401, 'E_AUTH_INVALID');
   });
 
@@ -185,7 +185,7 @@ describe('POST /v1/observations rejections leave the state untouched', () => {
   it('signed but not a report → 400 E_REPORT_SCHEMA with the problems', async () => {
     const e = await rejected(async ({ now }) => {
       const body = JSON.stringify({ probe: 'eu-west-probe', region: 'eu-west', seq: 'eleven', sentAt: now, observations: [{ edge: 'euw1' }] });
-      return { body, headers: await signReport(body, TEST_PROBE_KEYS.get('eu-west-probe')![0]!, now) };
+      return { body, headers: await signReport(body, TEST_PROBE_KEYS.get('eu-west-probe')!.secrets[0]!, now) };
     }, 400, 'E_REPORT_SCHEMA');
     expect((e as { problems?: Array<{ path: string }> }).problems?.map((p) => p.path)).toContain('seq');
   });
@@ -193,14 +193,14 @@ describe('POST /v1/observations rejections leave the state untouched', () => {
   it('signed but not JSON → 400 E_REPORT_SCHEMA', async () => {
     await rejected(async ({ now }) => {
       const body = '{"probe":"eu-west-probe", nope';
-      return { body, headers: await signReport(body, TEST_PROBE_KEYS.get('eu-west-probe')![0]!, now, 'eu-west-probe') };
+      return { body, headers: await signReport(body, TEST_PROBE_KEYS.get('eu-west-probe')!.secrets[0]!, now, 'eu-west-probe') };
     }, 400, 'E_REPORT_SCHEMA');
   });
 
   it('region the policy does not have → 400 E_REPORT_UNKNOWN_REGION', async () => {
     await rejected(async ({ now }) => {
       const body = JSON.stringify({ probe: 'eu-west-probe', region: 'mars', seq: 11, sentAt: now, observations: [] });
-      return { body, headers: await signReport(body, TEST_PROBE_KEYS.get('eu-west-probe')![0]!, now) };
+      return { body, headers: await signReport(body, TEST_PROBE_KEYS.get('eu-west-probe')!.secrets[0]!, now) };
     }, 400, 'E_REPORT_UNKNOWN_REGION');
   });
 

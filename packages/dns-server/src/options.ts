@@ -27,6 +27,10 @@ export interface DnsServerOptions {
   tcpIdleMs?: number;
   /** Open TCP connections per process (default 1000). */
   maxTcpConnections?: number;
+  /** Open TCP connections per client address (IPv6: per /64) (default 32). */
+  maxTcpPerSource?: number;
+  /** A TCP message must arrive whole within this from its first byte (default 500 ms). */
+  tcpMessageTimeoutMs?: number;
   /** Reload when the policy file changes (default true with policyFile). */
   watch?: boolean;
   /** Reload the policy file on SIGHUP (default false; the CLI sets it). */

@@ -111,7 +111,15 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   const bound = await bindBoth<Socket, TcpListener>(
     opts.port ?? DEFAULTS.port,
     (port) => listenUdp(eng, log, { host, port, rrl: limiter }),
-    (port) => listenTcp(eng, log, { host, port, idleMs, maxConnections }),
+    (port) =>
+      listenTcp(eng, log, {
+        host,
+        port,
+        idleMs,
+        maxConnections,
+        ...(opts.maxTcpPerSource === undefined ? {} : { maxPerSource: opts.maxTcpPerSource }),
+        ...(opts.tcpMessageTimeoutMs === undefined ? {} : { messageTimeoutMs: opts.tcpMessageTimeoutMs }),
+      }),
   );
   keeper.start();
   log.info({ listen: `${host}:${bound.port}`, host, port: bound.port, workers: 1, tableVersion: keeper.table.version, source: keeper.source }, 'dns server ready');

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { DnsServerError, parseListen, RRL_DEFAULTS, startDnsMetricsListener, startDnsServer, type DnsMetricsListener } from '@edgesteer/dns-server';
+import { parseListen } from '@edgesteer/http-kit/node';
+import { DnsServerError, RRL_DEFAULTS, startDnsMetricsListener, startDnsServer, type DnsMetricsListener } from '@edgesteer/dns-server';
 import { pino } from 'pino';
 import { CliError } from '../cli-error.js';
 
@@ -36,9 +37,9 @@ async function runDns(opts: DnsOptions): Promise<void> {
   let metricsAt: { host: string; port: number } | undefined;
   if (opts.metricsListen !== undefined) {
     try {
-      metricsAt = parseListen(opts.metricsListen);
+      metricsAt = parseListen(opts.metricsListen, '--metrics-listen');
     } catch (err) {
-      throw new CliError('E_USAGE', `--metrics-listen: ${(err as Error).message}`, 2);
+      throw new CliError('E_USAGE', (err as Error).message, 2);
     }
   }
   if (opts.controller !== undefined && !/^https?:\/\/[^/]/.test(opts.controller)) {

@@ -10,6 +10,7 @@ import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'n
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { formatProbeKeyLine } from '@edgesteer/http-kit';
 import type { Policy } from '@edgesteer/policy';
 import { startDemoEdges, type DemoEdges } from './demo-edges.js';
 import { startDemoControl, type DemoControl } from './demo-control.js';
@@ -135,7 +136,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   // Per-probe HMAC keys, made fresh for this run and readable only by us.
   const keys = new Map(opts.policy.regions.map((r) => [`probe-${r.id}`, randomBytes(32).toString('hex')]));
   const keyFile = join(opts.stateDir, 'probe-keys');
-  writeFileSync(keyFile, [...keys].map(([id, k]) => `${id}=${k}`).join('\n') + '\n', { mode: 0o600 });
+  // One key per region, bound to it (`id region secret`): a leaked key speaks for its region only.
+  writeFileSync(keyFile, opts.policy.regions.map((r) => formatProbeKeyLine(`probe-${r.id}`, r.id, keys.get(`probe-${r.id}`)!)).join('\n') + '\n', { mode: 0o600 });
 
   const demo = await startDemoEdges(opts.policy);
   const control = await startDemoControl(demo, opts.ports.control);
