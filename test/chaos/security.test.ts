@@ -16,6 +16,7 @@
  *   an ANY query cannot be amplified (RFC 8482: response/query ≤ 3).
  */
 import dgram from 'node:dgram';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeMessage, encodeQuery, RCODE, TYPE } from '@edgesteer/dns-wire';
@@ -143,6 +144,108 @@ describe('signed reports', () => {
     chaosLine('forged / tampered / replayed / unknown-probe / unsigned / ±10 min reports to controller and Worker', 'all refused (401/409) and counted by reason; table unchanged; keys in the policy rejected', {
       extra: [`refused ${refused}/${2 * (ATTACKS.length + 1)}`, `accepted genuine 2/2`, `Worker healthz bad_signature ${wh.state.reportsRejected['bad_signature']}`],
     });
+  });
+});
+
+/** Raw HTTP/1.1 over TCP: sends `head` (and nothing else) and resolves with what came back within `ms`. */
+function rawExchange(url: string, head: string, ms: number): Promise<{ text: string; ms: number; socket: Socket }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const socket = connect({ host: u.hostname, port: Number(u.port) }, () => socket.write(head));
+    let text = '';
+    const done = () => {
+      clearTimeout(timer);
+      resolve({ text, ms: performance.now() - t0, socket });
+    };
+    const timer = setTimeout(done, ms);
+    socket.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      if (/\r\n\r\n[\s\S]*\}/.test(text)) done();
+    });
+    socket.on('error', reject);
+  });
+}
+
+const planesUnderTest = () => [
+  { name: 'controller', url: ctlUrl, proc: controller, metric: 'edgesteer_controller_reports_rejected_total' },
+  { name: 'worker', url: workerUrl, proc: worker, metric: 'edgesteer_worker_reports_rejected_total' },
+];
+
+describe('hardening (#14): region-bound keys, clocks, bodies', () => {
+  it('a key cannot speak for another region: the us-east key claiming eu-west is refused (403), logged and counted on every receiver', async () => {
+    const lines: string[] = [];
+    for (const p of planesUnderTest()) {
+      const before = await getJson<RoutingTable>(`${p.url}/v1/table`);
+      const m0 = await getText(`${p.url}/metrics`);
+      // A faked quorum: eu-west "sees" its home edge down, signed with the us-east key.
+      const res = await postReport(p.url, 'eu-west', round('eu-west', Date.now(), ['euw1']), { probe: 'us-east', key: KEYS['us-east']! });
+      const body = (await res.json()) as { error?: { code?: string; reason?: string } };
+      expect(res.status, p.name).toBe(403);
+      expect(body.error).toMatchObject({ code: 'E_REPORT_REGION_FORBIDDEN', reason: 'region_forbidden' });
+      const m1 = await getText(`${p.url}/metrics`);
+      expect(metricSum(m1, p.metric, { reason: 'region_forbidden' }) - metricSum(m0, p.metric, { reason: 'region_forbidden' }), p.name).toBe(1);
+      await p.proc.waitForLog((l) => l.event === 'report_rejected' && l['reason'] === 'region_forbidden', 5000, `${p.name} report_rejected region_forbidden`);
+      expect((await getJson<RoutingTable>(`${p.url}/v1/table`)).hash).toBe(before.hash);
+      lines.push(`${p.name}: ${res.status} ${body.error?.code}`);
+    }
+    chaosLine('us-east key reports eu-west edges down (cross-region quorum forgery)', 'refused 403 E_REPORT_REGION_FORBIDDEN, logged, counted; table unchanged', { extra: lines });
+  });
+
+  it('an observation stamped ahead of the receiver clock is ignored by every receiver, and real ones still count', async () => {
+    const lines: string[] = [];
+    for (const p of planesUnderTest()) {
+      // Signed inside the ±300 s window and consistent with its own sentAt, but 200 s ahead of the receiver.
+      const ahead = Date.now() + 200_000;
+      const res = await postReport(p.url, 'ap-south', round('ap-south', ahead + 5_000, ['aps1']), { at: ahead });
+      const body = (await res.json()) as { accepted?: number; ignored?: number };
+      expect(res.status, p.name).toBe(200);
+      expect(body, p.name).toMatchObject({ accepted: 0, ignored: 3 });
+      const real = (await (await postReport(p.url, 'ap-south', round('ap-south', Date.now()))).json()) as { accepted?: number; ignored?: number };
+      expect(real, p.name).toMatchObject({ accepted: 3, ignored: 0 });
+      lines.push(`${p.name}: future accepted ${body.accepted} ignored ${body.ignored}; real accepted ${real.accepted}`);
+    }
+    chaosLine('report stamped 200 s ahead (inside the signature window)', 'accepted 0 / ignored 3 on controller and Worker; later real reports accepted', { extra: lines });
+  });
+
+  it('an unsigned 1 MiB upload is refused from its headers, before its body is sent', async () => {
+    const lines: string[] = [];
+    for (const p of planesUnderTest()) {
+      const u = new URL(p.url);
+      const head = `POST /v1/observations HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nContent-Length: ${1024 * 1024}\r\n\r\n`;
+      // Not one body byte is sent: a receiver that reads the body first never answers.
+      const r = await rawExchange(p.url, head, 3000);
+      r.socket.destroy();
+      expect(r.text, p.name).toMatch(/^HTTP\/1\.1 401 /);
+      expect(r.text, p.name).toContain('E_AUTH_MISSING');
+      lines.push(`${p.name}: 401 after ${r.ms.toFixed(0)} ms with 0 of 1,048,576 body bytes sent`);
+    }
+    chaosLine('unsigned 1 MiB upload, body withheld', 'refused 401 E_AUTH_MISSING from the headers alone', { extra: lines });
+  });
+
+  it('caps concurrent uploads: signed-looking uploads that never finish get 503 past the cap, and the receiver recovers', async () => {
+    const lines: string[] = [];
+    for (const p of planesUnderTest()) {
+      const u = new URL(p.url);
+      const head = () =>
+        `POST /v1/observations HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nX-Edgesteer-Probe: eu-west\r\nX-Edgesteer-Timestamp: ${Date.now()}\r\nX-Edgesteer-Signature: v1=${'ab'.repeat(32)}\r\nContent-Length: 1000\r\n\r\n`;
+      const held = await Promise.all(Array.from({ length: 16 }, () => rawExchange(p.url, head(), 300)));
+      expect(held.every((h) => h.text === ''), `${p.name}: the first 16 are being read`).toBe(true);
+      const over = await rawExchange(p.url, head(), 3000);
+      expect(over.text, p.name).toMatch(/^HTTP\/1\.1 503 /);
+      expect(over.text, p.name).toContain('E_BUSY');
+      for (const h of [...held, over]) h.socket.destroy();
+      // Slots come back when the uploads go away.
+      const deadline = Date.now() + 5000;
+      let status = 0;
+      while (Date.now() < deadline && status !== 200) {
+        status = (await postReport(p.url, 'eu-west', round('eu-west', Date.now()))).status;
+        if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(status, p.name).toBe(200);
+      lines.push(`${p.name}: 16 held, 17th → 503 E_BUSY, genuine report 200 after release`);
+    }
+    chaosLine('17 concurrent uploads that never send their body', '16 read, the 17th refused 503 E_BUSY; slots released on disconnect', { extra: lines });
   });
 });
 
