@@ -7,7 +7,7 @@
  * fast and leave the real dist/ alone.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +46,6 @@ describe('bin launcher', () => {
     const link = join(ROOT, 'node_modules', '.bin', 'edgesteer');
     expect(existsSync(link), 'npm ci links the committed launcher').toBe(true);
     expect(realpathSync(link)).toBe(realpathSync(LAUNCHER));
-    expect(readlinkSync(link)).toMatch(/packages\/cli\/bin\/edgesteer\.mjs$/);
   });
 
   it('`npx --no-install edgesteer --help` runs the local CLI', async () => {
