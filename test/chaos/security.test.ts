@@ -17,6 +17,8 @@
  */
 import dgram from 'node:dgram';
 import { connect, type Socket } from 'node:net';
+import dnsPacket from 'dns-packet';
+import { decodeDns, type Decoded } from '../support/dns-independent.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeMessage, encodeQuery, RCODE, TYPE } from '@edgesteer/dns-wire';
@@ -286,6 +288,81 @@ describe('controller write endpoints', () => {
       h.close();
     }
   });
+});
+
+/** One DNS query over a fresh TCP connection from 127.0.0.1, decoded with dns-packet (independent of dns-wire). */
+function tcpQuery(port: number, name: string, id: number, timeoutMs: number): Promise<{ ms: number; packet: Decoded | undefined; error?: string }> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const sock = connect({ host: '127.0.0.1', port, localAddress: '127.0.0.1' });
+    let buf = Buffer.alloc(0);
+    const finish = (packet: Decoded | undefined, error?: string) => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve({ ms: performance.now() - t0, packet, ...(error ? { error } : {}) });
+    };
+    const timer = setTimeout(() => finish(undefined, 'timeout'), timeoutMs);
+    sock.on('connect', () => sock.write(dnsPacket.streamEncode({ type: 'query', id, flags: 0, questions: [{ type: 'A', name }] })));
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) finish(decodeDns(buf.subarray(2, 2 + buf.readUInt16BE(0))));
+    });
+    sock.on('error', (e) => finish(undefined, e.message));
+    sock.on('close', () => finish(undefined, 'closed'));
+  });
+}
+
+describe('DNS over TCP: one address cannot lock the others out', () => {
+  let dns: ChaosProc;
+  let port: number;
+  beforeAll(async () => {
+    dns = startProc('dns-tcp', ['dns', '--policy', policyFile, '--listen', '127.0.0.1:0']);
+    port = Number((await dns.waitForLog((l) => l.msg === 'dns server ready', 20_000))['port']);
+  });
+  afterAll(async () => {
+    await dns?.stop();
+  });
+
+  it('1,000 connections trickling a byte every 4 s from 127.0.0.2; 127.0.0.1 gets every answer over TCP within 1 s', async () => {
+    const attackers = new Set<Socket>();
+    let opened = 0;
+    let stop = false;
+    const open = () => {
+      if (stop) return;
+      opened++;
+      const s = connect({ host: '127.0.0.1', port, localAddress: '127.0.0.2' });
+      attackers.add(s);
+      // The length prefix of a message that never completes, one byte at a time.
+      s.on('connect', () => s.write(Buffer.from([0x00])));
+      const drip = setInterval(() => s.writable && s.write(Buffer.from([0x20])), 4000);
+      s.on('error', () => {});
+      s.on('close', () => {
+        clearInterval(drip);
+        attackers.delete(s);
+        // Come back a second later: the attacker keeps 1,000 connections going.
+        if (!stop) setTimeout(open, 1000);
+      });
+    };
+    for (let i = 0; i < 1000; i++) open();
+    await new Promise((r) => setTimeout(r, 300));
+    const answers: Array<{ ms: number; ok: boolean }> = [];
+    try {
+      for (let i = 0; i < 12; i++) {
+        const r = await tcpQuery(port, 'cdn.example.com', 100 + i, 1000);
+        answers.push({ ms: r.ms, ok: r.packet?.rcode === 'NOERROR' && (r.packet.answers?.length ?? 0) > 0 && r.packet.id === 100 + i });
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    } finally {
+      stop = true;
+      for (const s of attackers) s.destroy();
+    }
+    const worst = Math.max(...answers.map((a) => a.ms));
+    chaosLine('1,000 trickling TCP connections from one address (re-opened as they close)', '127.0.0.1 answered over TCP every time, each within 1 s', {
+      extra: [`answered ${answers.filter((a) => a.ok).length}/${answers.length}`, `worst ${worst.toFixed(0)} ms`, `attacker connects ${opened}`],
+    });
+    expect(answers.filter((a) => a.ok).length).toBe(answers.length);
+    expect(worst).toBeLessThan(1000);
+  }, 30_000);
 });
 
 describe('DNS: response rate limiting and no recursion', () => {
