@@ -16,6 +16,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { routePath } from 'hono/route';
+import { secureHeaders } from 'hono/secure-headers';
 import type { RoutingTable } from '@edgesteer/core';
 import { errorBody, isClientAbort, methodLabel } from '@edgesteer/http-kit';
 import { checkAdmin } from './admin-auth.js';
@@ -113,6 +114,29 @@ export function createControllerApp(deps: ControllerAppDeps): ControllerApp {
     metrics.httpRequests.inc({ method, route, status: String(c.res.status) });
     metrics.httpDuration.observe({ method, route }, (performance.now() - started) / 1000);
   });
+
+  // The dashboard is same-origin only: its own script, style and event
+  // stream; no framing (clickjacking), no inline script, no referrer leak.
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        // Inline style attributes only (the matrix heat colours); scripts stay strictly 'self'.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+      xFrameOptions: 'DENY',
+      referrerPolicy: 'no-referrer',
+      crossOriginResourcePolicy: false,
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
 
   app.get('/', (c) => c.html(renderDashboardPage(controller, dashboard.view().sections), 200, { 'cache-control': 'no-store' }));
   app.get('/dashboard.css', (c) => c.body(DASHBOARD_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'max-age=60' }));
