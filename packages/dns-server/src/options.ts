@@ -27,6 +27,8 @@ export interface DnsServerOptions {
   tcpIdleMs?: number;
   /** Open TCP connections per process (default 1000). */
   maxTcpConnections?: number;
+  /** This server's NSID (RFC 5001), sent to queries that ask; `0x…` for hex bytes. Off by default. */
+  nsid?: string;
   /** Open TCP connections per client address (IPv6: per /64) (default 32). */
   maxTcpPerSource?: number;
   /** A TCP message must arrive whole within this from its first byte (default 500 ms). */

@@ -103,7 +103,10 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     };
   }
 
-  const eng = new DnsEngine(keeper.plane, log, maxUdp);
+  const eng = new DnsEngine(keeper.plane, log, maxUdp, opts.nsid);
+  // Answers from a table the controller has not refreshed within the stale bound carry EDE 3 (RFC 8914).
+  const staleCheck = setInterval(() => eng.setStale(keeper.followerState?.stale ?? false), 1000);
+  staleCheck.unref();
   const limiter = rrl ? new ResponseRateLimiter(rrl) : undefined;
   engine = eng;
   const idleMs = opts.tcpIdleMs ?? DEFAULTS.tcpIdleMs;
@@ -137,6 +140,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     metrics: () => ({ ...counters.counts(), table: tableMetrics(keeper), processes: 1, ...(limiter ? { rrl: { ...limiter.counts } } : {}) }),
     rrlCounts: () => ({ dropped: limiter?.counts.dropped ?? 0, slipped: limiter?.counts.slipped ?? 0 }),
     close: async () => {
+      clearInterval(staleCheck);
       keeper.stop();
       await new Promise<void>((resolve) => bound.udp.close(() => resolve()));
       await bound.tcp.close();

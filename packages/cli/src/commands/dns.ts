@@ -17,6 +17,7 @@ interface DnsOptions {
   rrlRate: number;
   rrlSlip: number;
   rrlExempt: string;
+  nsid?: string;
 }
 
 function positiveInt(what: string, max: number) {
@@ -63,6 +64,7 @@ async function runDns(opts: DnsOptions): Promise<void> {
         exempt: opts.rrlExempt === 'none' ? [] : opts.rrlExempt.split(',').map((s) => s.trim()).filter(Boolean),
       },
       ...(opts.controller ? { controller: opts.controller } : {}),
+      ...(opts.nsid ? { nsid: opts.nsid } : {}),
     });
   } catch (err) {
     if (err instanceof DnsServerError) throw new CliError(err.code, err.message);
@@ -122,6 +124,7 @@ export function registerDns(program: Command): void {
     .option('--rrl-rate <n>', 'response rate limit over UDP: responses per second per client /24 (IPv4) or /56 (IPv6) and response class; 0 = off', intFrom('--rrl-rate', 0, 1_000_000), RRL_DEFAULTS.ratePerSecond)
     .option('--rrl-slip <n>', 'every Nth rate-limited response is sent truncated (TC) so real clients retry over TCP; 0 = drop all, 1 = truncate all', intFrom('--rrl-slip', 0, 10), RRL_DEFAULTS.slip)
     .option('--rrl-exempt <cidrs>', 'comma-separated client networks never rate-limited, or "none"', RRL_DEFAULTS.exempt.join(','))
+    .option('--nsid <id>', 'name this server in answers to queries that ask for it (RFC 5001 NSID); 0x… for hex bytes (off by default)')
     .option('--log-level <level>', 'pino log level (fatal, error, warn, info, debug)', 'info')
     .addHelpText(
       'after',
