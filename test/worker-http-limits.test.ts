@@ -116,6 +116,40 @@ describe('h2c limits', () => {
   });
 });
 
+describe('client aborts', () => {
+  it('300 uploads reset mid-body are not logged as internal errors (no stacks), and the Worker keeps answering', async () => {
+    const lines: Array<{ level: string; fields: Record<string, unknown> }> = [];
+    const logger = {
+      info: (fields: Record<string, unknown>) => lines.push({ level: 'info', fields }),
+      warn: (fields: Record<string, unknown>) => lines.push({ level: 'warn', fields }),
+      error: (fields: Record<string, unknown>) => lines.push({ level: 'error', fields }),
+    };
+    const quiet = await startWorkerNode({ policy: testPolicy(), keys: TEST_PROBE_KEYS, port: 0, logger: logger as never });
+    try {
+      for (let round = 0; round < 3; round++) {
+        const { socket, log, ready } = await rawH2(quiet.port);
+        await ready;
+        const frames: Buffer[] = [];
+        for (let i = 0; i < 100; i++) {
+          const id = 1 + 2 * i;
+          frames.push(frame(0x1, 0x4, id, UPLOAD_HEADERS), frame(0x0, 0, id, Buffer.from([0, 1, 2])), frame(0x3, 0, id, Buffer.from([0, 0, 0, 0x8])));
+        }
+        socket.write(Buffer.concat(frames));
+        await new Promise((r) => setTimeout(r, 200));
+        expect(log.goaway, 'the connection itself stays healthy').toBeUndefined();
+        socket.destroy();
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      const errors = lines.filter((l) => l.level === 'error');
+      expect(errors.map((l) => l.fields['event'])).toEqual([]);
+      expect(JSON.stringify(lines)).not.toContain('stack');
+      expect((await fetch(`http://127.0.0.1:${quiet.port}/healthz`)).status).toBe(200);
+    } finally {
+      await quiet.close();
+    }
+  });
+});
+
 describe('connections per source', () => {
   it('one address cannot take every connection: past its limit it is refused while another address is served', async () => {
     const hogs: Socket[] = [];
