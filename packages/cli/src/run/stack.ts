@@ -11,6 +11,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatProbeKeyLine } from '@edgesteer/http-kit';
+import { parseListen } from '@edgesteer/http-kit/node';
 import type { Policy } from '@edgesteer/policy';
 import { startDemoEdges, type DemoEdges } from './demo-edges.js';
 import { startDemoControl, type DemoControl } from './demo-control.js';
@@ -108,11 +109,10 @@ function spawnChild(name: string, args: string[], env: NodeJS.ProcessEnv, opts: 
  * gets `port + i`.
  */
 async function metricsListens(base: string, count: number): Promise<string[]> {
-  const i = base.lastIndexOf(':');
-  const host = base.slice(0, i);
-  const port = Number(base.slice(i + 1));
+  const { host, port } = parseListen(base);
+  const shown = host.includes(':') ? `[${host}]` : host;
   const out: string[] = [];
-  for (let n = 0; n < count; n++) out.push(`${host}:${port === 0 ? await freePort(host) : port + n}`);
+  for (let n = 0; n < count; n++) out.push(`${shown}:${port === 0 ? await freePort(host) : port + n}`);
   return out;
 }
 
