@@ -154,7 +154,7 @@ describe('edgesteer worker (CLI)', () => {
       const exited = new Promise<number | null>((r2) => child.once('exit', (c) => r2(c)));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
-      expect(readFileSync(keyFile, 'utf8')).toContain('eu-west-probe=');
+      expect(readFileSync(keyFile, 'utf8')).toContain('eu-west-probe eu-west ');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
