@@ -60,15 +60,18 @@ export function listenTcp(engine: DnsEngine, log: Logger, opts: TcpListenOptions
     let deadline: NodeJS.Timeout | undefined;
     const startMessage = () => {
       ticket.busy();
-      deadline ??= setTimeout(() => sock.destroy(), messageMs);
+      // On expiry, let the poll phase read what already arrived first (setImmediate runs after it), so a
+      // stalled event loop does not cut a client whose bytes were waiting in the socket.
+      deadline ??= setTimeout(() => setImmediate(() => deadline !== undefined && sock.destroy()), messageMs);
     };
     const endMessage = () => {
       clearTimeout(deadline);
       deadline = undefined;
       ticket.idle();
     };
+    // Until its first byte a connection is idle: evictable when the server is full, closed after idleMs.
     sock.setTimeout(opts.idleMs, () => sock.destroy());
-    startMessage();
+    ticket.idle();
     sock.on('data', (chunk: Buffer) => {
       let buf = pending === null ? chunk : Buffer.concat([pending, chunk]);
       const frames: Buffer[] = [];

@@ -110,6 +110,8 @@ export function createDualServer(listener: DualListener, opts: DualServerOptions
   const server = createNetServer((socket) => {
     const ticket = gate.admit(socket);
     if (!ticket) return;
+    // Idle (evictable when full) until a request is in flight: a client still sending its head holds nothing.
+    ticket.idle();
     inFlight.set(socket, { ticket, active: 0 });
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -129,8 +131,6 @@ export function createDualServer(listener: DualListener, opts: DualServerOptions
       if (isH2) {
         const stream = replaying(socket, seen);
         inFlight.set(stream, inFlight.get(socket)!);
-        // Between streams an HTTP/2 connection is idle (evictable when the server is full).
-        ticket.idle();
         h2.emit('connection', stream);
       } else {
         socket.unshift(seen);

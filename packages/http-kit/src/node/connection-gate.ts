@@ -131,14 +131,18 @@ export class ConnectionGate {
  * Puts a node:http server behind a gate: every accepted connection is
  * admitted or closed, and is busy while a request on it is in flight (a
  * long-poll or event stream stays busy, so it is never evicted; its own
- * limits bound it).
+ * limits bound it). Before its first request and between requests it is
+ * idle: evictable when the server is full.
  */
 export function gateHttpServer(server: Server, opts: ConnectionGateOptions): ConnectionGate {
   const gate = new ConnectionGate(opts);
   const conns = new WeakMap<Socket, { ticket: GateTicket; active: number }>();
   server.on('connection', (socket: Socket) => {
     const ticket = gate.admit(socket);
-    if (ticket) conns.set(socket, { ticket, active: 0 });
+    if (!ticket) return;
+    // Idle (evictable when full) until a request is in flight: a client still sending its head holds nothing.
+    ticket.idle();
+    conns.set(socket, { ticket, active: 0 });
   });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const e = conns.get(req.socket);
