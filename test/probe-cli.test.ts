@@ -53,7 +53,7 @@ services:
 `,
   );
   keyFile = join(dir, 'probe.keys');
-  writeFileSync(keyFile, `# test key\nprobe-eu-1=${KEY}\n`);
+  writeFileSync(keyFile, `# test key\nprobe-eu-1 eu ${KEY}\n`);
   chmodSync(keyFile, 0o600);
 });
 
@@ -140,13 +140,13 @@ describe('edgesteer probe --once --json', () => {
 
   it.each([
     { name: 'an unknown region', args: ['--region', 'mars'], code: 1, err: /E_PROBE_REGION_UNKNOWN: region "mars" is not in the policy; regions: eu, us/ },
-    { name: 'a world-readable key file', args: ['--region', 'eu', '--report-to', 'http://127.0.0.27:9/', '--key-file', 'WORLD'], code: 1, err: /E_PROBE_KEYFILE_PERMS: .*chmod 600/ },
+    { name: 'a world-readable key file', args: ['--region', 'eu', '--report-to', 'http://127.0.0.27:9/', '--key-file', 'WORLD'], code: 1, err: /E_KEYS_PERMS: .*chmod 600/ },
     { name: 'report-to without any key', args: ['--region', 'eu', '--report-to', 'http://127.0.0.27:9/'], code: 1, err: /E_PROBE_KEY_MISSING/ },
     { name: 'a bad concurrency', args: ['--region', 'eu', '--concurrency', '0'], code: 2, err: /positive integer/ },
     { name: 'a missing --region', args: [], code: 2, err: /required option '--region <id>'/ },
   ])('refuses $name (exit $code)', async ({ args, code, err }) => {
     const world = join(dir, 'world.keys');
-    writeFileSync(world, `eu=${KEY}\n`);
+    writeFileSync(world, `eu eu ${KEY}\n`);
     chmodSync(world, 0o644);
     const r = await probe(['--policy', policyFile, '--once', ...args.map((a) => (a === 'WORLD' ? world : a))]);
     expect(r.code).toBe(code);

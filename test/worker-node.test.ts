@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tableForPolicy } from '@edgesteer/core';
 import { parsePolicy } from '@edgesteer/policy';
 import { startWorkerNode } from '@edgesteer/worker/node';
-import { TEST_POLICY_YAML, TEST_PROBE_KEYS, testPolicy } from '@edgesteer/worker/testing';
+import { TEST_POLICY_YAML, TEST_PROBE_KEYS, TEST_PROBE_KEYS_TEXT, testPolicy } from '@edgesteer/worker/testing';
 import { dig } from './support/dns-dig.js';
 
 const run = promisify(execFile);
@@ -108,7 +108,7 @@ describe('edgesteer worker (CLI)', () => {
     ['a missing policy exits 1', ['--policy', join(dir, 'nope.yaml')], {}, 1, /E_POLICY_READ: .*nope\.yaml/],
     ['an invalid policy exits 1 with file:line:col', ['--policy', join(dir, 'bad.yaml')], {}, 1, /E_POLICY_INVALID[\s\S]*bad\.yaml:\d+:\d+/],
     ['a bad --listen exits 2', ['--policy', policyFile, '--listen', 'localhost'], {}, 2, /E_LISTEN_INVALID/],
-    ['a short probe secret exits 1', ['--policy', policyFile, '--listen', '127.0.0.1:0'], { EDGESTEER_PROBE_KEYS: 'p=short' }, 1, /E_KEYS_INVALID: .*shorter than 16/],
+    ['a short probe secret exits 1', ['--policy', policyFile, '--listen', '127.0.0.1:0'], { EDGESTEER_PROBE_KEYS: 'p us-east short' }, 1, /E_KEYS_INVALID: .*shorter than 16/],
   ];
   writeFileSync(join(dir, 'bad.yaml'), TEST_POLICY_YAML.replace('quorum: 2', 'quorum: 0'));
   for (const [what, args, env, code, pattern] of failures) {
@@ -119,18 +119,18 @@ describe('edgesteer worker (CLI)', () => {
     });
   }
 
-  it('refuses a key file other users can read', async () => {
-    const keyFile = join(dir, 'keys-open');
-    writeFileSync(keyFile, [...TEST_PROBE_KEYS].map(([id, [k]]) => `${id}=${k}`).join('\n'), { mode: 0o644 });
-    chmodSync(keyFile, 0o644);
+  it.each([0o644, 0o640])('refuses a key file with mode %o (group or other bits)', async (mode) => {
+    const keyFile = join(dir, `keys-open-${mode.toString(8)}`);
+    writeFileSync(keyFile, TEST_PROBE_KEYS_TEXT.split(',').join('\n'), { mode });
+    chmodSync(keyFile, mode);
     const r = await cli(['worker', '--policy', policyFile, '--listen', '127.0.0.1:0', '--key-file', keyFile]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/E_KEYS_PERMS: key file .*keys-open is accessible by other users \(mode 644\); run `chmod 600/);
+    expect(r.stderr).toMatch(new RegExp(`E_KEYS_PERMS: key file .*keys-open-${mode.toString(8)} is accessible by group or other users \\(mode ${mode.toString(8)}\\); run \`chmod 600`));
   });
 
   it('serves until SIGTERM and exits 0', async () => {
     const keyFile = join(dir, 'keys');
-    writeFileSync(keyFile, [...TEST_PROBE_KEYS].map(([id, [k]]) => `${id}=${k}`).join('\n'), { mode: 0o600 });
+    writeFileSync(keyFile, TEST_PROBE_KEYS_TEXT.split(',').join('\n'), { mode: 0o600 });
     const child: ChildProcess = spawn(process.execPath, [CLI, 'worker', '--policy', policyFile, '--listen', '127.0.0.1:0', '--key-file', keyFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       let out = '';
@@ -154,7 +154,7 @@ describe('edgesteer worker (CLI)', () => {
       const exited = new Promise<number | null>((r2) => child.once('exit', (c) => r2(c)));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
-      expect(readFileSync(keyFile, 'utf8')).toContain('eu-west-probe=');
+      expect(readFileSync(keyFile, 'utf8')).toContain('eu-west-probe eu-west ');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }

@@ -14,10 +14,10 @@ export { Reporter, type ReporterOptions, type ReportSinkLike } from './reporter.
 export { HttpReportSink, type ReportSinkOptions, type ReportSinkStats } from './report-sink.js';
 export { CloudWatchPublisher, observationDatums, chunkDatums, DEFAULT_NAMESPACE, PUT_METRIC_DATA_LIMITS, type CloudWatchPublisherOptions, type CloudWatchStats } from './cloudwatch.js';
 export { EdgeStateTracker, type EdgeStateChange, type EdgeStateView } from './edge-state.js';
-export { loadProbeKey, loadReceiverKeys, readKeyFile, parseKeyFile, parseKeyList, PROBE_KEY_ENV, PROBE_KEYS_ENV, MIN_KEY_LENGTH, type KeyRing } from './keys.js';
+export { loadProbeKey, PROBE_KEY_ENV, type ProbeKeySource } from './keys.js';
 export { seededRandom, jittered, type Random } from './jitter.js';
 export { BoundedQueue } from './bounded-queue.js';
 export { createProbeLogger } from './logger.js';
 export { ProbeError } from './errors.js';
 export { createProbeMetrics, PROBE_RTT_BUCKETS, type ProbeMetrics, type ProbeMetricsOptions } from './metrics.js';
-export { startMetricsListener, parseMetricsListen, type MetricsListener } from './metrics-http.js';
+export { startMetricsListener, type MetricsListener } from './metrics-http.js';

@@ -16,6 +16,9 @@
  *   an ANY query cannot be amplified (RFC 8482: response/query ≤ 3).
  */
 import dgram from 'node:dgram';
+import { connect, type Socket } from 'node:net';
+import dnsPacket from 'dns-packet';
+import { decodeDns, type Decoded } from '../support/dns-independent.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeMessage, encodeQuery, RCODE, TYPE } from '@edgesteer/dns-wire';
@@ -146,6 +149,109 @@ describe('signed reports', () => {
   });
 });
 
+/** Raw HTTP/1.1 over TCP: sends `head` (and nothing else) and resolves with what came back within `ms`. */
+function rawExchange(url: string, head: string, ms: number): Promise<{ text: string; ms: number; socket: Socket }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const socket = connect({ host: u.hostname, port: Number(u.port) }, () => socket.write(head));
+    let text = '';
+    const done = () => {
+      clearTimeout(timer);
+      resolve({ text, ms: performance.now() - t0, socket });
+    };
+    const timer = setTimeout(done, ms);
+    socket.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      if (/\r\n\r\n[\s\S]*\}/.test(text)) done();
+    });
+    socket.on('error', reject);
+  });
+}
+
+const planesUnderTest = () => [
+  { name: 'controller', url: ctlUrl, proc: controller, metric: 'edgesteer_controller_reports_rejected_total' },
+  { name: 'worker', url: workerUrl, proc: worker, metric: 'edgesteer_worker_reports_rejected_total' },
+];
+
+describe('hardening (#14): region-bound keys, clocks, bodies', () => {
+  it('a key cannot speak for another region: the us-east key claiming eu-west is refused (403), logged and counted on every receiver', async () => {
+    const lines: string[] = [];
+    for (const p of planesUnderTest()) {
+      const before = await getJson<RoutingTable>(`${p.url}/v1/table`);
+      const m0 = await getText(`${p.url}/metrics`);
+      // A faked quorum: eu-west "sees" its home edge down, signed with the us-east key.
+      const res = await postReport(p.url, 'eu-west', round('eu-west', Date.now(), ['euw1']), { probe: 'us-east', key: KEYS['us-east']! });
+      const body = (await res.json()) as { error?: { code?: string; reason?: string } };
+      expect(res.status, p.name).toBe(403);
+      expect(body.error).toMatchObject({ code: 'E_REPORT_REGION_FORBIDDEN', reason: 'region_forbidden' });
+      const m1 = await getText(`${p.url}/metrics`);
+      expect(metricSum(m1, p.metric, { reason: 'region_forbidden' }) - metricSum(m0, p.metric, { reason: 'region_forbidden' }), p.name).toBe(1);
+      await p.proc.waitForLog((l) => l.event === 'report_rejected' && l['reason'] === 'region_forbidden', 5000, `${p.name} report_rejected region_forbidden`);
+      expect((await getJson<RoutingTable>(`${p.url}/v1/table`)).hash).toBe(before.hash);
+      lines.push(`${p.name}: ${res.status} ${body.error?.code}`);
+    }
+    chaosLine('us-east key reports eu-west edges down (cross-region quorum forgery)', 'refused 403 E_REPORT_REGION_FORBIDDEN, logged, counted; table unchanged', { extra: lines });
+  });
+
+  it('an observation stamped ahead of the receiver clock is ignored by every receiver, and real ones still count', async () => {
+    const lines: string[] = [];
+    for (const p of planesUnderTest()) {
+      // Signed inside the ±300 s window and consistent with its own sentAt, but 200 s ahead of the receiver.
+      const ahead = Date.now() + 200_000;
+      const res = await postReport(p.url, 'ap-south', round('ap-south', ahead + 5_000, ['aps1']), { at: ahead });
+      const body = (await res.json()) as { accepted?: number; ignored?: number };
+      expect(res.status, p.name).toBe(200);
+      expect(body, p.name).toMatchObject({ accepted: 0, ignored: 3 });
+      const real = (await (await postReport(p.url, 'ap-south', round('ap-south', Date.now()))).json()) as { accepted?: number; ignored?: number };
+      expect(real, p.name).toMatchObject({ accepted: 3, ignored: 0 });
+      lines.push(`${p.name}: future accepted ${body.accepted} ignored ${body.ignored}; real accepted ${real.accepted}`);
+    }
+    chaosLine('report stamped 200 s ahead (inside the signature window)', 'accepted 0 / ignored 3 on controller and Worker; later real reports accepted', { extra: lines });
+  });
+
+  it('an unsigned 1 MiB upload is refused from its headers, before its body is sent', async () => {
+    const lines: string[] = [];
+    for (const p of planesUnderTest()) {
+      const u = new URL(p.url);
+      const head = `POST /v1/observations HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nContent-Length: ${1024 * 1024}\r\n\r\n`;
+      // Not one body byte is sent: a receiver that reads the body first never answers.
+      const r = await rawExchange(p.url, head, 3000);
+      r.socket.destroy();
+      expect(r.text, p.name).toMatch(/^HTTP\/1\.1 401 /);
+      expect(r.text, p.name).toContain('E_AUTH_MISSING');
+      lines.push(`${p.name}: 401 after ${r.ms.toFixed(0)} ms with 0 of 1,048,576 body bytes sent`);
+    }
+    chaosLine('unsigned 1 MiB upload, body withheld', 'refused 401 E_AUTH_MISSING from the headers alone', { extra: lines });
+  });
+
+  it('caps concurrent uploads: signed-looking uploads that never finish get 503 past the cap, and the receiver recovers', async () => {
+    const lines: string[] = [];
+    for (const p of planesUnderTest()) {
+      const u = new URL(p.url);
+      const head = () =>
+        `POST /v1/observations HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nX-Edgesteer-Probe: eu-west\r\nX-Edgesteer-Timestamp: ${Date.now()}\r\nX-Edgesteer-Signature: v1=${'ab'.repeat(32)}\r\nContent-Length: 1000\r\n\r\n`;
+      const held = await Promise.all(Array.from({ length: 16 }, () => rawExchange(p.url, head(), 300)));
+      expect(held.every((h) => h.text === ''), `${p.name}: the first 16 are being read`).toBe(true);
+      const over = await rawExchange(p.url, head(), 3000);
+      expect(over.text, p.name).toMatch(/^HTTP\/1\.1 503 /);
+      expect(over.text, p.name).toContain('E_BUSY');
+      for (const h of [...held, over]) h.socket.destroy();
+      // Slots come back when the uploads go away.
+      const deadline = Date.now() + 5000;
+      let status = 0;
+      while (Date.now() < deadline && status !== 200) {
+        // ap-south: the replay test above pushed eu-west's seq far ahead.
+        status = (await postReport(p.url, 'ap-south', round('ap-south', Date.now()))).status;
+        if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(status, p.name).toBe(200);
+      lines.push(`${p.name}: 16 held, 17th → 503 E_BUSY, genuine report 200 after release`);
+    }
+    chaosLine('17 concurrent uploads that never send their body', '16 read, the 17th refused 503 E_BUSY; slots released on disconnect', { extra: lines });
+  });
+});
+
 describe('controller write endpoints', () => {
   it('every non-GET route needs the admin token or a probe signature', async () => {
     const h = harness({ app: { adminToken: 'admin-token-for-the-test', reload: async () => ({ result: 'unchanged' as const }) } });
@@ -183,6 +289,81 @@ describe('controller write endpoints', () => {
       h.close();
     }
   });
+});
+
+/** One DNS query over a fresh TCP connection from 127.0.0.1, decoded with dns-packet (independent of dns-wire). */
+function tcpQuery(port: number, name: string, id: number, timeoutMs: number): Promise<{ ms: number; packet: Decoded | undefined; error?: string }> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const sock = connect({ host: '127.0.0.1', port, localAddress: '127.0.0.1' });
+    let buf = Buffer.alloc(0);
+    const finish = (packet: Decoded | undefined, error?: string) => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve({ ms: performance.now() - t0, packet, ...(error ? { error } : {}) });
+    };
+    const timer = setTimeout(() => finish(undefined, 'timeout'), timeoutMs);
+    sock.on('connect', () => sock.write(dnsPacket.streamEncode({ type: 'query', id, flags: 0, questions: [{ type: 'A', name }] })));
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) finish(decodeDns(buf.subarray(2, 2 + buf.readUInt16BE(0))));
+    });
+    sock.on('error', (e) => finish(undefined, e.message));
+    sock.on('close', () => finish(undefined, 'closed'));
+  });
+}
+
+describe('DNS over TCP: one address cannot lock the others out', () => {
+  let dns: ChaosProc;
+  let port: number;
+  beforeAll(async () => {
+    dns = startProc('dns-tcp', ['dns', '--policy', policyFile, '--listen', '127.0.0.1:0']);
+    port = Number((await dns.waitForLog((l) => l.msg === 'dns server ready', 20_000))['port']);
+  });
+  afterAll(async () => {
+    await dns?.stop();
+  });
+
+  it('1,000 connections trickling a byte every 4 s from 127.0.0.2; 127.0.0.1 gets every answer over TCP within 1 s', async () => {
+    const attackers = new Set<Socket>();
+    let opened = 0;
+    let stop = false;
+    const open = () => {
+      if (stop) return;
+      opened++;
+      const s = connect({ host: '127.0.0.1', port, localAddress: '127.0.0.2' });
+      attackers.add(s);
+      // The length prefix of a message that never completes, one byte at a time.
+      s.on('connect', () => s.write(Buffer.from([0x00])));
+      const drip = setInterval(() => s.writable && s.write(Buffer.from([0x20])), 4000);
+      s.on('error', () => {});
+      s.on('close', () => {
+        clearInterval(drip);
+        attackers.delete(s);
+        // Come back two seconds later: the attacker keeps up to 1,000 connections going.
+        if (!stop) setTimeout(open, 2000);
+      });
+    };
+    for (let i = 0; i < 1000; i++) open();
+    await new Promise((r) => setTimeout(r, 300));
+    const answers: Array<{ ms: number; ok: boolean }> = [];
+    try {
+      for (let i = 0; i < 12; i++) {
+        const r = await tcpQuery(port, 'cdn.example.com', 100 + i, 1000);
+        answers.push({ ms: r.ms, ok: r.packet?.rcode === 'NOERROR' && (r.packet.answers?.length ?? 0) > 0 && r.packet.id === 100 + i });
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    } finally {
+      stop = true;
+      for (const s of attackers) s.destroy();
+    }
+    const worst = Math.max(...answers.map((a) => a.ms));
+    chaosLine('1,000 trickling TCP connections from one address (re-opened as they close)', '127.0.0.1 answered over TCP every time, each within 1 s', {
+      extra: [`answered ${answers.filter((a) => a.ok).length}/${answers.length}`, `worst ${worst.toFixed(0)} ms`, `attacker connects ${opened}`],
+    });
+    expect(answers.filter((a) => a.ok).length).toBe(answers.length);
+    expect(worst).toBeLessThan(1000);
+  }, 30_000);
 });
 
 describe('DNS: response rate limiting and no recursion', () => {

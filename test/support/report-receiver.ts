@@ -7,7 +7,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { REPORT_AUTH_HTTP_STATUS, ReplayGuard, verifyReport, type Report, type ReportAuthCode } from '@edgesteer/core';
+import { authRefusal, ReplayGuard, verifyReport, type Report, type ReportAuthCode } from '@edgesteer/core';
+import { REPORT_REFUSAL_STATUS } from '@edgesteer/http-kit';
 
 export interface ReportReceiver {
   url: string;
@@ -52,7 +53,7 @@ export async function startReportReceiver(host: string, keys: Record<string, str
         res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: r.report.observations.length }));
       } else {
         refused.push({ code: r.code, message: r.message });
-        res.writeHead(REPORT_AUTH_HTTP_STATUS[r.code], { 'content-type': 'application/json' }).end(JSON.stringify({ error: r.code, message: r.message }));
+        res.writeHead(REPORT_REFUSAL_STATUS[authRefusal(r.code, r.message).reason], { 'content-type': 'application/json' }).end(JSON.stringify({ error: r.code, message: r.message }));
       }
     });
 

@@ -390,6 +390,21 @@ describe('GET /steer/:service', () => {
     expect(d.explanation.edges.map((e) => e.edge).sort()).toEqual(['aps1', 'euw1', 'use1']);
   });
 
+  // #14 row 8: the service segment was decoded twice, so "%25zz" → "%zz" → URIError → 500.
+  it.each(['/steer/%25zz', '/steer/%zz', '/steer/%25zz/deeper/path', '/steer/%E0%A4%A'])('%s → 404 E_STEER_UNKNOWN_SERVICE, never 500', async (path) => {
+    const { app } = setup();
+    const res = await app.request(path);
+    expect(res.status).toBe(404);
+    expect((await errorOf(res)).code).toBe('E_STEER_UNKNOWN_SERVICE');
+  });
+
+  it('decodes the service segment exactly once', async () => {
+    const { app } = setup();
+    const res = await app.request('/steer/cd%6E/a%20b', { headers: { 'x-test-client': '10.2.0.1' } });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toMatch(/\/a%20b$/);
+  });
+
   it('unknown service → 404; bad subnet → 400', async () => {
     const { app } = setup();
     const unknown = await app.request('/steer/nope');

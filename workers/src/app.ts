@@ -16,7 +16,7 @@
 import { Hono, type Context } from 'hono';
 import { syncStatus, type RoutingTable } from '@edgesteer/core';
 import { buildAnswerPlane, type AnswerPlane } from '@edgesteer/dns-wire';
-import { readBodyLimited } from '@edgesteer/http-kit';
+import { isClientAbort, readBodyLimited } from '@edgesteer/http-kit';
 import { parseCidr, type Policy } from '@edgesteer/policy/neutral';
 import { decodeBase64Url } from './base64url.js';
 import type { CfHints, CfLocation } from './cf-hints.js';
@@ -25,7 +25,7 @@ import { WorkerEngine, type EngineOptions } from './engine.js';
 import { errorBody, statusOf, WorkerError, type WorkerErrorCode } from './errors.js';
 import { consoleJsonLogger, type WorkerLogger } from './log.js';
 import type { PolicySource } from './policy-source.js';
-import type { ProbeKeys } from './probe-keys.js';
+import type { ProbeKeys } from '@edgesteer/core';
 import { parseResolveQuery, resolveJson, resolveQueryMessage } from './resolve-json.js';
 import type { StateStore } from './state-store.js';
 import { steer, type SteerRequest } from './steer.js';
@@ -70,7 +70,7 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
   const clock = deps.clock ?? Date.now;
   const log = deps.log ?? consoleJsonLogger();
   const maxReport = deps.maxReportBytes ?? DEFAULT_MAX_REPORT_BYTES;
-  const engine = new WorkerEngine({ store: deps.store, policy: deps.policy, keys: deps.keys, clock, log, ...deps.engine });
+  const engine = new WorkerEngine({ store: deps.store, policy: deps.policy, keys: deps.keys, clock, log, maxReportBytes: maxReport, ...deps.engine });
 
   // The answer plane is rebuilt only when the policy or the table changes.
   let plane: { policy: Policy; table: RoutingTable; plane: AnswerPlane } | undefined;
@@ -140,10 +140,17 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
 
   const steerRoute = async (c: Context): Promise<Response> => {
     const url = new URL(c.req.url);
-    const service = decodeURIComponent(c.req.param('service') ?? '');
+    // The raw (still percent-encoded) path segment: decoded once here, so
+    // "%25zz" is the service "%zz" (unknown → 404), never a second decode.
+    const rawService = /^\/steer\/([^/]*)/.exec(url.pathname)?.[1] ?? '';
+    let service: string;
+    try {
+      service = decodeURIComponent(rawService);
+    } catch {
+      return fail(404, 'E_STEER_UNKNOWN_SERVICE', `service "${rawService.slice(0, 64)}" is not valid percent-encoding`);
+    }
     // Everything after /steer/<service> is the path on the edge.
-    const prefix = `/steer/${c.req.param('service') ?? ''}`;
-    const rest = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : '';
+    const rest = url.pathname.slice(`/steer/${rawService}`.length);
     const params = new URLSearchParams(url.search);
     const format = params.get('format');
     const subnetText = params.get('edns_client_subnet');
@@ -174,21 +181,8 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
   app.get('/steer/:service/*', steerRoute);
 
   app.post('/v1/observations', async (c) => {
-    const body = await readBodyLimited(c.req.raw, maxReport);
-    if (!body.ok) {
-      engine.countRejected('too_large');
-      log.warn({ event: 'report_rejected', status: 413, code: 'E_BODY_TOO_LARGE', reason: 'too_large', size: body.size }, 'report rejected: body too large');
-      return fail(413, 'E_BODY_TOO_LARGE', `report body exceeds ${maxReport} bytes; send fewer observations per report`, { reason: 'too_large' });
-    }
-    let text: string;
-    try {
-      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(body.bytes);
-    } catch {
-      engine.countRejected('schema');
-      return fail(400, 'E_REPORT_SCHEMA', 'report body is not valid UTF-8', { reason: 'schema' });
-    }
-    const r = await engine.ingestReport(c.req.raw.headers, text);
-    if (!r.ok) return fail(r.status, r.code, r.message, { reason: r.reason, ...(r.problems ? { problems: r.problems } : {}) });
+    const r = await engine.ingestReport(c.req.raw);
+    if (!r.ok) return fail(r.status, r.code, r.message, { reason: r.reason, ...(r.problems ? { problems: r.problems } : {}) }, r.status === 503 ? { 'retry-after': '1' } : {});
     return json({ ok: true, accepted: r.accepted, ignored: r.ignored, table: r.table });
   });
 
@@ -242,6 +236,11 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
 
   app.notFound((c) => fail(404, 'E_NOT_FOUND', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
   app.onError((err, c) => {
+    if (isClientAbort(err, c.req.raw.signal)) {
+      // The client went away mid-request: nothing failed here, and a flood of
+      // resets must not flood the log (nobody reads this answer either).
+      return fail(400, 'E_CLIENT_ABORTED', 'request aborted by the client');
+    }
     if (err instanceof WorkerError) {
       const status = statusOf(err.code);
       if (status >= 500) log.error({ event: 'request_failed', code: err.code, path: new URL(c.req.url).pathname, detail: err.message }, err.message);

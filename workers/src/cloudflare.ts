@@ -2,7 +2,7 @@
  * The Cloudflare Workers entry (wrangler.toml `main`). Builds the app once
  * per isolate from the bindings:
  *  - EDGESTEER_STATE   Durable Object namespace (state, see durable-store.ts)
- *  - EDGESTEER_PROBE_KEYS  secret: `probe-id=secret,...` (wrangler secret put)
+ *  - EDGESTEER_PROBE_KEYS  secret: `probe-id region secret,...` (wrangler secret put)
  *  - POLICY_URL        var: fetch the policy from here instead of the bundle
  *  - POLICY_TTL_SECONDS var: refetch interval for POLICY_URL (default 60)
  *  - CF_REGION_HINTS   var: JSON request.cf → region map (cf-hints.ts)

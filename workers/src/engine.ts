@@ -8,14 +8,14 @@
  * between, else read again and redo. Ranking, verdicts and fallback are
  * core's; nothing here decides anything.
  */
-import { checkReport, decide, ingest, initialState, policyHash, replayRefusal, tableForPolicy } from '@edgesteer/core';
-import type { Observation, ReportProblem, ReportRejectReason, RoutingTable } from '@edgesteer/core';
+import { decide, ingestWithStats, initialState, policyHash, replayRefusal, tableForPolicy } from '@edgesteer/core';
+import type { Observation, ProbeKeys, ReportProblem, ReportRejectReason, RoutingTable } from '@edgesteer/core';
+import { receiveReport, UploadSlots, withStatus, type RequestLike } from '@edgesteer/http-kit';
 import type { Policy } from '@edgesteer/policy/neutral';
 import type { WorkerErrorCode } from './errors.js';
 import type { WorkerLogger } from './log.js';
 import { silentLogger } from './log.js';
 import type { LoadedPolicy, PolicySource } from './policy-source.js';
-import type { ProbeKeys } from './probe-keys.js';
 import { checkReplay } from './replay-memory.js';
 import type { StateStore, WorkerSnapshot } from './state-store.js';
 
@@ -37,6 +37,10 @@ export interface EngineOptions {
   cacheMs?: number;
   /** Compare-and-set attempts before giving up with E_STATE_CONFLICT. Default 8. */
   maxAttempts?: number;
+  /** Report body limit (bytes). Default 1 MiB. */
+  maxReportBytes?: number;
+  /** Report uploads read at once (per isolate / process); default http-kit's. */
+  maxConcurrentUploads?: number;
   log?: WorkerLogger;
 }
 
@@ -71,6 +75,8 @@ export class WorkerEngine {
   private readonly cacheMs: number;
   private readonly maxAttempts: number;
   private readonly log: WorkerLogger;
+  private readonly maxReportBytes: number;
+  private readonly slots: UploadSlots;
 
   private cached: { snapshot: WorkerSnapshot | null; at: number } | undefined;
   /** Assume-up table and policy hash per policy object (a policy is immutable once loaded). */
@@ -86,6 +92,8 @@ export class WorkerEngine {
     this.cacheMs = opts.cacheMs ?? 0;
     this.maxAttempts = opts.maxAttempts ?? 8;
     this.log = opts.log ?? silentLogger();
+    this.maxReportBytes = opts.maxReportBytes ?? 1024 * 1024;
+    this.slots = new UploadSlots(opts.maxConcurrentUploads);
   }
 
   /** Kind of the backing store, for /healthz. */
@@ -111,40 +119,40 @@ export class WorkerEngine {
   }
 
   /**
-   * Verifies and folds one signed report. Every rejection leaves the stored
+   * Receives, verifies and folds one signed report request (http-kit's
+   * receiveReport: headers and key id before the body, upload cap, size,
+   * signature, schema, region binding). Every rejection leaves the stored
    * state untouched: the write is the last step and happens only on success.
    */
-  async ingestReport(headers: Headers, body: string): Promise<IngestOutcome> {
+  async ingestReport(req: RequestLike): Promise<IngestOutcome> {
     const { policy } = await this.policySource.get();
     const now = this.clock();
-    const checked = await checkReport({ headers, body, now, windowMs: this.windowMs, keys: (id) => this.keys.get(id), policy });
+    const checked = await receiveReport(req, { keys: this.keys, now, windowMs: this.windowMs, maxBytes: this.maxReportBytes, policy, slots: this.slots });
     if (!checked.ok) return this.reject(checked);
     const { report, signedAt } = checked;
 
-    const known = new Set(policy.edges.map((e) => e.id));
-    const kept = report.observations.filter((o) => known.has(o.edge));
-    const ignored = report.observations.length - kept.length;
-
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       const current = await this.readSnapshot(true);
+      // Replay per key id (report.probe is the verified key id).
       const replay = checkReplay(current?.replay ?? {}, report.probe, report.seq, signedAt, now, this.windowMs);
-      if (!replay.ok) return this.reject(replayRefusal(replay.message));
-      const next = this.fold(policy, current, kept, now);
+      if (!replay.ok) return this.reject(withStatus(replayRefusal(replay.message)));
+      // `now` bounds observation times: one stamped in the future would pin its link and make every real one after it look old.
+      const { next, accepted, ignored, ignoredBy } = this.fold(policy, current, report.observations, now);
       next.replay = replay.next;
       next.stats = {
         reports: (current?.stats.reports ?? 0) + 1,
-        observations: (current?.stats.observations ?? 0) + kept.length,
+        observations: (current?.stats.observations ?? 0) + accepted,
         lastReportAt: now,
       };
       if (await this.store.compareAndSet(current?.rev ?? null, next)) {
         this.remember(next);
         if (ignored > 0) {
-          this.log.warn({ event: 'observations_ignored', probe: report.probe, region: report.region, count: ignored }, 'observations for edges not in the policy dropped');
+          this.log.warn({ event: 'observations_ignored', probe: report.probe, region: report.region, count: ignored, ...ignoredBy }, `${ignored} observation(s) from ${report.probe} not used`);
         }
         if (current?.table.hash !== next.table.hash) {
           this.log.info({ event: 'table_changed', version: next.table.version, hash: next.table.hash, probe: report.probe }, 'routing table changed');
         }
-        return { ok: true, accepted: kept.length, ignored, table: { version: next.table.version, hash: next.table.hash } };
+        return { ok: true, accepted, ignored, table: { version: next.table.version, hash: next.table.hash } };
       }
     }
     return this.reject({ status: 503, code: 'E_STATE_CONFLICT', reason: 'conflict', message: `state changed under us ${this.maxAttempts} times in a row; retry the report` });
@@ -167,12 +175,11 @@ export class WorkerEngine {
     return { ok: false, ...r };
   }
 
-  /** decide() over `current` (after folding `observations`), as the next revision. */
-  private fold(policy: Policy, current: WorkerSnapshot | null, observations: readonly Observation[], now: number): WorkerSnapshot {
-    let state = current?.state ?? initialState();
-    if (observations.length > 0) state = ingest(state, policy, [...observations]);
-    const decided = decide(policy, state, now);
-    return {
+  /** decide() over `current` (after folding `observations` as of `now`), as the next revision, with the ingest counts. */
+  private fold(policy: Policy, current: WorkerSnapshot | null, observations: readonly Observation[], now: number) {
+    const folded = ingestWithStats(current?.state ?? initialState(), policy, observations, { now });
+    const decided = decide(policy, folded.state, now);
+    const next: WorkerSnapshot = {
       format: SNAPSHOT_FORMAT,
       rev: (current?.rev ?? 0) + 1,
       state: decided.state,
@@ -180,13 +187,14 @@ export class WorkerEngine {
       replay: current?.replay ?? {},
       stats: current?.stats ?? { reports: 0, observations: 0 },
     };
+    return { next, accepted: folded.accepted, ignored: folded.ignored, ignoredBy: folded.ignoredBy };
   }
 
   /** A time-driven decision cycle; if another writer wins, its (fresher) snapshot is used. */
   private async redecide(policy: Policy, snapshot: WorkerSnapshot): Promise<WorkerSnapshot> {
     let current: WorkerSnapshot | null = snapshot;
     for (let attempt = 0; attempt < this.maxAttempts && current; attempt++) {
-      const next = this.fold(policy, current, [], this.clock());
+      const { next } = this.fold(policy, current, [], this.clock());
       if (await this.store.compareAndSet(current.rev, next)) {
         this.remember(next);
         if (next.table.hash !== current.table.hash) {

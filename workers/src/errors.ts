@@ -35,8 +35,10 @@ export const WORKER_ERRORS = {
   E_POLICY_UNAVAILABLE: 'E_POLICY_UNAVAILABLE',
   /** CF_REGION_HINTS is not a JSON object of "colo:XXX"/"country:XX"/"continent:XX" → region id. */
   E_CF_HINTS_INVALID: 'E_CF_HINTS_INVALID',
-  /** EDGESTEER_PROBE_KEYS is not a list of id=secret pairs. */
+  /** EDGESTEER_PROBE_KEYS is not a list of `id region secret` entries. */
   E_KEYS_INVALID: 'E_KEYS_INVALID',
+  /** The client reset or closed the request before it was read (not logged: not our failure). */
+  E_CLIENT_ABORTED: 'E_CLIENT_ABORTED',
   /** No such route. */
   E_NOT_FOUND: 'E_NOT_FOUND',
   /** Route exists, method does not. */

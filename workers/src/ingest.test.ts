@@ -103,6 +103,17 @@ describe('POST /v1/observations', () => {
     expect(json).toMatchObject({ edge: null, mode: 'closed' });
   });
 
+  // Row 2 of #14: a report signed inside the window but stamped ahead used to be folded in
+  // (no clock passed to ingest), pinning the link so later real observations looked old.
+  it('ignores an observation stamped ahead of the Worker clock, counts it as ignored, and keeps taking real ones', async () => {
+    const { app, clock } = setup();
+    const ahead = clock.now + 200_000;
+    const future = await signedReport('eu-west', 1, [observation('eu-west', 'euw1', ahead + 5_000, null)], ahead);
+    expect(await (await post(app, future.body, future.headers)).json()).toMatchObject({ ok: true, accepted: 0, ignored: 1 });
+    const real = await signedReport('eu-west', 2, [observation('eu-west', 'euw1', clock.now, 4)], clock.now);
+    expect(await (await post(app, real.body, real.headers)).json()).toMatchObject({ ok: true, accepted: 1, ignored: 0 });
+  });
+
   it('drops observations of edges the policy does not know, and says so', async () => {
     const { app, clock } = setup();
     const obs = [observation('eu-west', 'euw1', clock.now, 4), observation('eu-west', 'gone-edge', clock.now, 4)];
@@ -157,7 +168,7 @@ describe('POST /v1/observations rejections leave the state untouched', () => {
   it('signed with another probe’s key → 401 E_AUTH_INVALID', async () => {
     await rejected(async ({ now }) => {
       const body = JSON.stringify({ probe: 'eu-west-probe', region: 'eu-west', seq: 11, sentAt: now, observations: obs(now) });
-      return { body, headers: await signReport(body, TEST_PROBE_KEYS.get('us-east-probe')![0]!, now, 'eu-west-probe') };
+      return { body, headers: await signReport(body, TEST_PROBE_KEYS.get('us-east-probe')!.secrets[0]!, now, 'eu-west-probe') };
     }, 401, 'E_AUTH_INVALID');
   });
 
@@ -185,7 +196,7 @@ describe('POST /v1/observations rejections leave the state untouched', () => {
   it('signed but not a report → 400 E_REPORT_SCHEMA with the problems', async () => {
     const e = await rejected(async ({ now }) => {
       const body = JSON.stringify({ probe: 'eu-west-probe', region: 'eu-west', seq: 'eleven', sentAt: now, observations: [{ edge: 'euw1' }] });
-      return { body, headers: await signReport(body, TEST_PROBE_KEYS.get('eu-west-probe')![0]!, now) };
+      return { body, headers: await signReport(body, TEST_PROBE_KEYS.get('eu-west-probe')!.secrets[0]!, now) };
     }, 400, 'E_REPORT_SCHEMA');
     expect((e as { problems?: Array<{ path: string }> }).problems?.map((p) => p.path)).toContain('seq');
   });
@@ -193,15 +204,16 @@ describe('POST /v1/observations rejections leave the state untouched', () => {
   it('signed but not JSON → 400 E_REPORT_SCHEMA', async () => {
     await rejected(async ({ now }) => {
       const body = '{"probe":"eu-west-probe", nope';
-      return { body, headers: await signReport(body, TEST_PROBE_KEYS.get('eu-west-probe')![0]!, now, 'eu-west-probe') };
+      return { body, headers: await signReport(body, TEST_PROBE_KEYS.get('eu-west-probe')!.secrets[0]!, now, 'eu-west-probe') };
     }, 400, 'E_REPORT_SCHEMA');
   });
 
-  it('region the policy does not have → 400 E_REPORT_UNKNOWN_REGION', async () => {
-    await rejected(async ({ now }) => {
-      const body = JSON.stringify({ probe: 'eu-west-probe', region: 'mars', seq: 11, sentAt: now, observations: [] });
-      return { body, headers: await signReport(body, TEST_PROBE_KEYS.get('eu-west-probe')![0]!, now) };
-    }, 400, 'E_REPORT_UNKNOWN_REGION');
+  it('a report for another region than its key’s (a faked cross-region quorum) → 403 E_REPORT_REGION_FORBIDDEN', async () => {
+    const e = await rejected(async ({ now }) => {
+      const body = JSON.stringify({ probe: 'eu-west-probe', region: 'us-east', seq: 11, sentAt: now, observations: [observation('us-east', 'use1', now, null)] });
+      return { body, headers: await signReport(body, TEST_PROBE_KEYS.get('eu-west-probe')!.secrets[0]!, now) };
+    }, 403, 'E_REPORT_REGION_FORBIDDEN');
+    expect(e.reason).toBe('region_forbidden');
   });
 
   it('an observation claiming another region → 400 E_REPORT_REGION_MISMATCH', async () => {
@@ -216,7 +228,14 @@ describe('POST /v1/observations rejections leave the state untouched', () => {
   });
 
   it('not UTF-8 → 400 E_REPORT_SCHEMA', async () => {
-    await rejected(async () => ({ body: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), headers: { 'content-type': 'application/json' } }), 400, 'E_REPORT_SCHEMA');
+    await rejected(
+      async ({ now }) => ({
+        body: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]),
+        headers: { 'content-type': 'application/json', 'x-edgesteer-probe': 'eu-west-probe', 'x-edgesteer-timestamp': String(now), 'x-edgesteer-signature': `v1=${'ab'.repeat(32)}` },
+      }),
+      400,
+      'E_REPORT_SCHEMA',
+    );
   });
 });
 

@@ -1,19 +1,22 @@
 /**
- * Probe HMAC keys from EDGESTEER_PROBE_KEYS (or a key file's text): core's
- * format, the controller's and the probe's, so one secret value serves every
- * sink — `id=secret` pairs separated by commas or newlines (`#` starts a
- * comment), or a JSON object. An id may appear more than once during a key
- * rotation: every listed secret is accepted.
+ * EDGESTEER_PROBE_KEYS for the Worker: http-kit's one key format
+ * (`id region secret` entries, comma- or newline-separated), with a problem
+ * turned into the Worker's E_KEYS_INVALID so it surfaces like its other
+ * configuration errors. Node processes read key files through
+ * `@edgesteer/http-kit/node`'s loadProbeKeys instead.
  */
-import { parseProbeKeyText } from '@edgesteer/core';
+import type { ProbeKeys } from '@edgesteer/core';
+import { parseProbeKeys as parseKeyText, ProbeKeyError, type ProbeKeyMap } from '@edgesteer/http-kit';
 import { WorkerError } from './errors.js';
 
-/** Probe id → accepted secrets. */
-export type ProbeKeys = ReadonlyMap<string, readonly string[]>;
+export type { ProbeKeys };
 
 /** Parses the key list; throws E_KEYS_INVALID naming the bad entry (never the secret). */
-export function parseProbeKeys(text: string, source = 'EDGESTEER_PROBE_KEYS'): Map<string, string[]> {
-  const r = parseProbeKeyText(text, source);
-  if (!r.ok) throw new WorkerError('E_KEYS_INVALID', r.problem.message);
-  return r.keys;
+export function parseProbeKeys(text: string, source = 'EDGESTEER_PROBE_KEYS'): ProbeKeyMap {
+  try {
+    return parseKeyText(text, source);
+  } catch (err) {
+    if (err instanceof ProbeKeyError) throw new WorkerError('E_KEYS_INVALID', err.message);
+    throw err;
+  }
 }

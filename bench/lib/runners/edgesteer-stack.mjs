@@ -59,7 +59,7 @@ export const edgesteerStack = {
     const policy = writeBenchPolicy(join(dir, 'policy.yaml'), { edgePort: ctx.edgePort, setting });
     const keys = Object.fromEntries(REGIONS.map((r) => [probeId(r.id), randomBytes(24).toString('hex')]));
     const keyFile = join(dir, 'probe-keys');
-    writeFileSync(keyFile, Object.entries(keys).map(([id, k]) => `${id}=${k}`).join('\n') + '\n', { mode: 0o600 });
+    writeFileSync(keyFile, REGIONS.map((r) => `${probeId(r.id)} ${r.id} ${keys[probeId(r.id)]}`).join('\n') + '\n', { mode: 0o600 });
     const env = { ...process.env, EDGESTEER_LOG_LEVEL: 'warn', LOG_LEVEL: 'warn' };
     const procs = [];
     const stop = async () => { for (const p of procs.reverse()) await p.stop(5000); };

@@ -16,8 +16,9 @@
  */
 import { Hono, type Context } from 'hono';
 import { routePath } from 'hono/route';
+import { secureHeaders } from 'hono/secure-headers';
 import type { RoutingTable } from '@edgesteer/core';
-import { errorBody, readBodyLimited } from '@edgesteer/http-kit';
+import { errorBody, isClientAbort, methodLabel } from '@edgesteer/http-kit';
 import { checkAdmin } from './admin-auth.js';
 import type { Controller } from './controller.js';
 import { DASHBOARD_CSS, DASHBOARD_JS } from './dashboard/assets.js';
@@ -27,7 +28,7 @@ import { CONTROL_ERRORS } from './errors.js';
 import { ifNoneMatchHash, ifNoneMatchHits, tableEtag } from './etag.js';
 import { metricsHandler } from './metrics.js';
 import type { ReloadResult } from './policy-watcher.js';
-import type { ProbeKeys } from './probe-keys.js';
+import type { ProbeKeys } from '@edgesteer/core';
 import { ReportIntake } from './report-intake.js';
 import { sseResponse } from './sse.js';
 import { edgesView, healthView } from './views.js';
@@ -40,7 +41,7 @@ const MAX_LONG_POLL_MS = 60_000;
 
 export interface ControllerAppDeps {
   controller: Controller;
-  /** Probe id → accepted HMAC secrets. */
+  /** Key id → its region and accepted HMAC secrets. */
   keys: ProbeKeys;
   /** Bearer token for admin endpoints; unset = admin endpoints refuse (403). */
   adminToken?: string | undefined;
@@ -78,6 +79,7 @@ export function createControllerApp(deps: ControllerAppDeps): ControllerApp {
     controller,
     keys: deps.keys,
     metrics,
+    maxBytes: maxBody,
     ...(deps.signatureWindowMs === undefined ? {} : { windowMs: deps.signatureWindowMs }),
   });
   const dashboard = new DashboardHub(controller);
@@ -109,9 +111,34 @@ export function createControllerApp(deps: ControllerAppDeps): ControllerApp {
     const started = performance.now();
     await next();
     const route = c.res.status === 404 && routePath(c, -1) === '*' ? 'unmatched' : routePath(c, -1);
-    metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
-    metrics.httpDuration.observe({ method: c.req.method, route }, (performance.now() - started) / 1000);
+    // Label values from closed sets only: a client picks the method string.
+    const method = methodLabel(c.req.method);
+    metrics.httpRequests.inc({ method, route, status: String(c.res.status) });
+    metrics.httpDuration.observe({ method, route }, (performance.now() - started) / 1000);
   });
+
+  // The dashboard is same-origin only: its own script, style and event
+  // stream; no framing (clickjacking), no inline script, no referrer leak.
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        // Inline style attributes only (the matrix heat colours); scripts stay strictly 'self'.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+      xFrameOptions: 'DENY',
+      referrerPolicy: 'no-referrer',
+      crossOriginResourcePolicy: false,
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
 
   app.get('/', (c) => c.html(renderDashboardPage(controller, dashboard.view().sections), 200, { 'cache-control': 'no-store' }));
   app.get('/dashboard.css', (c) => c.body(DASHBOARD_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'max-age=60' }));
@@ -121,22 +148,9 @@ export function createControllerApp(deps: ControllerAppDeps): ControllerApp {
   );
 
   app.post('/v1/observations', async (c) => {
-    const body = await readBodyLimited(c.req.raw, maxBody);
-    if (!body.ok) {
-      intake.countRejected('too_large');
-      controller.log.warn({ event: 'report_rejected', status: 413, code: CONTROL_ERRORS.E_BODY_TOO_LARGE, reason: 'too_large', size: body.size }, 'report rejected: body too large');
-      return json(c, 413, errorBody(CONTROL_ERRORS.E_BODY_TOO_LARGE, `report body exceeds ${maxBody} bytes; send fewer observations per report`, { reason: 'too_large' }));
-    }
-    let text: string;
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(body.bytes);
-    } catch {
-      intake.countRejected('schema');
-      return json(c, 400, errorBody(CONTROL_ERRORS.E_REPORT_SCHEMA, 'report body is not valid UTF-8', { reason: 'schema' }));
-    }
-    const r = await intake.submit(c.req.raw.headers, text);
+    const r = await intake.submit(c.req.raw);
     if (r.ok) return json(c, 200, { ok: true, ...r.result });
-    return json(c, r.status, errorBody(r.code, r.message, { reason: r.reason, ...(r.problems ? { problems: r.problems } : {}) }));
+    return json(c, r.status, errorBody(r.code, r.message, { reason: r.reason, ...(r.problems ? { problems: r.problems } : {}) }), r.status === 503 ? { 'retry-after': '1' } : {});
   });
 
   app.get('/v1/table', async (c) => {
@@ -187,6 +201,8 @@ export function createControllerApp(deps: ControllerAppDeps): ControllerApp {
 
   app.notFound((c) => json(c, 404, errorBody('E_NOT_FOUND', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
   app.onError((err, c) => {
+    // A client that went away is not a controller failure: no stack, no error line per reset.
+    if (isClientAbort(err, c.req.raw.signal)) return json(c, 400, errorBody('E_CLIENT_ABORTED', 'request aborted by the client'));
     controller.log.error({ event: 'http_error', path: new URL(c.req.url).pathname, err: err.message, stack: err.stack }, 'request failed');
     return json(c, 500, errorBody('E_INTERNAL', 'internal error; see the controller log'));
   });

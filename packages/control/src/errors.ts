@@ -17,8 +17,12 @@ export const CONTROL_ERRORS = {
   E_STATE_CORRUPT: 'E_STATE_CORRUPT',
   /** Writing the state file failed. */
   E_STATE_WRITE: 'E_STATE_WRITE',
-  /** Probe key configuration unusable. */
+  /** Probe key configuration unusable (format, weak secret, none configured). */
   E_KEYS_INVALID: 'E_KEYS_INVALID',
+  /** Key file readable or writable by group or other users. */
+  E_KEYS_PERMS: 'E_KEYS_PERMS',
+  /** Key file cannot be read. */
+  E_KEYS_UNREADABLE: 'E_KEYS_UNREADABLE',
   /** --listen value is not host:port. */
   E_LISTEN_INVALID: 'E_LISTEN_INVALID',
 } as const;

@@ -10,11 +10,9 @@ export { ReportIntake, type IntakeResult, type ReportProblem } from './report-in
 export { PolicyWatcher, type ReloadResult } from './policy-watcher.js';
 export { StateStore, STATE_FILE } from './state-store.js';
 export { parseSnapshot, SNAPSHOT_FORMAT, type ControllerSnapshot } from './snapshot.js';
-export { loadProbeKeys, MIN_KEY_LENGTH, parseProbeKeys, readProbeKeyFile, type ProbeKeys } from './probe-keys.js';
 export { createControllerMetrics, metricsHandler, metricsNodeListener, processRegistry, type ControllerMetrics, type RejectReason } from './metrics.js';
 export { createControllerLogger, silentLogger, type Logger } from './logger.js';
 export { edgesView, healthView, type EdgeView, type EdgesView, type HealthView, type LinkView } from './views.js';
 export { diffAnswers, diffVerdicts, type AnswerChange, type PolicyChange, type TimelineEvent, type VerdictChange } from './changes.js';
-export { parseListen, type ListenAddress } from './listen.js';
 export { writeFileAtomic } from '@edgesteer/http-kit/node';
 export { CONTROL_ERRORS, ControlError, type ControlErrorCode } from './errors.js';

@@ -86,7 +86,14 @@ describe('POST /v1/observations', () => {
         return h.post(r as never);
       },
     },
-    { name: 'region not in the policy', status: 400, code: 'E_REPORT_UNKNOWN_REGION', reason: 'unknown_region', send: (h) => h.post({ ...report('us-east', 1, h.now(), []), region: 'mars' }) },
+    // Row 1 of #14: the us-east key speaking for eu-west (a faked cross-region quorum).
+    {
+      name: 'a report for another region than its key’s',
+      status: 403,
+      code: 'E_REPORT_REGION_FORBIDDEN',
+      reason: 'region_forbidden',
+      send: (h) => h.post({ ...report('eu-west', 1, h.now(), roundFrom('eu-west', h.now(), ['euw1'])), probe: 'probe-us-east' }),
+    },
     {
       name: 'observation from another region',
       status: 400,

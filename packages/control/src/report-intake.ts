@@ -1,17 +1,14 @@
 /**
- * POST /v1/observations, minus HTTP: authenticate a raw report, check it
- * against the policy, refuse replays, and hand it to the controller. Every
- * refusal leaves the decision state, the replay memory and the table as
- * they were.
- *
- * The checks, status codes, error codes and reasons are core's
- * (checkReport, shared with the Worker); this class adds the replay memory,
- * the metrics and the log line.
+ * POST /v1/observations, minus routing: http-kit's receiveReport (headers
+ * and key id before the body, upload cap, size limit, signature, schema and
+ * the key's region binding), then replay per key id, then the controller.
+ * Every refusal leaves the decision state, the replay memory and the table
+ * as they were; each is counted by reason and logged.
  */
-import { checkReport, ReplayGuard, replayRefusal, type HeaderSource, type Report, type ReportProblem, type ReportRefusal } from '@edgesteer/core';
+import { ReplayGuard, replayRefusal, type ProbeKeys, type Report, type ReportProblem } from '@edgesteer/core';
+import { receiveReport, UploadSlots, withStatus, type ReportHttpRefusal, type RequestLike } from '@edgesteer/http-kit';
 import type { Controller, IngestResult } from './controller.js';
 import type { ControllerMetrics, RejectReason } from './metrics.js';
-import type { ProbeKeys } from './probe-keys.js';
 
 export type { ReportProblem };
 
@@ -25,45 +22,37 @@ export interface ReportIntakeOptions {
   metrics?: ControllerMetrics;
   /** Accepted signer clock difference; default core's (300 s). */
   windowMs?: number;
+  /** Body limit (bytes). */
+  maxBytes: number;
+  /** Report uploads read at once; default http-kit's. */
+  maxConcurrentUploads?: number;
 }
 
 /** Authenticates and ingests reports (see module doc). */
 export class ReportIntake {
   private readonly guard: ReplayGuard;
-  private readonly windowMs: number | undefined;
+  private readonly slots: UploadSlots;
   /** Accepted reports waiting for the batch of this event-loop turn. */
   private pending: Array<{ report: Report; signedAt: number; resolve: (r: IngestResult) => void }> = [];
 
   constructor(private readonly opts: ReportIntakeOptions) {
-    this.windowMs = opts.windowMs;
     this.guard = new ReplayGuard(opts.windowMs === undefined ? {} : { windowMs: opts.windowMs });
+    this.slots = new UploadSlots(opts.maxConcurrentUploads);
     // Re-arm replay protection after a restart with the sequence numbers the saved state accepted.
     const now = opts.controller.clock();
     for (const [probe, p] of Object.entries(opts.controller.probes)) this.guard.check(probe, p.seq, p.signedAt, now);
   }
 
-  /** Counts a report refused before it reached the intake (e.g. body too large). */
-  countRejected(reason: RejectReason): void {
-    this.opts.metrics?.reportsRejected.inc({ reason });
-  }
-
-  /** Processes one raw report. */
-  async submit(headers: HeaderSource, body: string): Promise<IntakeResult> {
+  /** Processes one report request. */
+  async submit(req: RequestLike): Promise<IntakeResult> {
     const { controller, keys } = this.opts;
     const now = controller.clock();
-    const checked = await checkReport({
-      headers,
-      body,
-      keys: (id) => keys.get(id),
-      now,
-      policy: controller.policy,
-      ...(this.windowMs === undefined ? {} : { windowMs: this.windowMs }),
-    });
-    if (!checked.ok) return this.reject(checked);
-    const { report, signedAt } = checked;
-    // Replay last, so a refused report never consumes a sequence number.
+    const got = await receiveReport(req, { keys, now, windowMs: this.opts.windowMs, maxBytes: this.opts.maxBytes, policy: controller.policy, slots: this.slots });
+    if (!got.ok) return this.reject(got);
+    const { report, signedAt } = got;
+    // Replay last (per key id: report.probe is the verified key id), so a refused report never consumes a sequence number.
     const fresh = this.guard.check(report.probe, report.seq, signedAt, now);
-    if (!fresh.ok) return this.reject(replayRefusal(fresh.message));
+    if (!fresh.ok) return this.reject(withStatus(replayRefusal(fresh.message)));
     return { ok: true, status: 200, result: await this.batch(report, signedAt) };
   }
 
@@ -87,9 +76,9 @@ export class ReportIntake {
     });
   }
 
-  private reject(r: ReportRefusal): IntakeResult {
+  private reject(r: ReportHttpRefusal): IntakeResult {
     const { status, code, reason, message } = r;
-    this.countRejected(reason);
+    this.opts.metrics?.reportsRejected.inc({ reason });
     this.opts.controller.log.warn({ event: 'report_rejected', status, code, reason, detail: message }, `report rejected: ${message}`);
     return { ok: false, status, code, reason, message, ...(r.problems ? { problems: r.problems } : {}) };
   }

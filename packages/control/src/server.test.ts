@@ -99,3 +99,23 @@ describe('startController', () => {
     });
   });
 });
+
+describe('connection limits (#14: one address cannot lock others out)', () => {
+  it('caps connections per source address; another address is still served', async () => {
+    const { connect } = await import('node:net');
+    const r = await start({ connectionLimits: { maxPerSource: 8 } });
+    // 40 connections from 127.0.0.2, each stuck inside its request head.
+    const hogs = Array.from({ length: 40 }, () => {
+      const s = connect({ host: '127.0.0.1', port: r.port, localAddress: '127.0.0.2' });
+      s.on('error', () => {});
+      s.on('connect', () => s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n'));
+      return s;
+    });
+    const deadline = Date.now() + 3000;
+    while (hogs.filter((s) => s.destroyed).length < 32 && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, 20));
+    expect(hogs.filter((s) => !s.destroyed).length).toBeLessThanOrEqual(8);
+    const res = await fetch(`${r.url}/healthz`);
+    expect(res.status).toBe(200);
+    for (const s of hogs) s.destroy();
+  });
+});

@@ -3,9 +3,11 @@
  * the HTTP app on Node, tick the decision loop, watch the policy file,
  * persist state, and shut all of it down in order.
  */
+import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
-import type { Clock } from '@edgesteer/core';
+import type { Clock, ProbeKeys } from '@edgesteer/core';
+import { gateHttpServer, loadProbeKeys, parseListen, type ListenAddress } from '@edgesteer/http-kit/node';
 import { formatProblem, loadPolicyFile, type Policy } from '@edgesteer/policy';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -13,11 +15,9 @@ import type { Registry } from 'prom-client';
 import { createControllerApp, type ControllerApp } from './app.js';
 import { Controller } from './controller.js';
 import { ControlError } from './errors.js';
-import { parseListen, type ListenAddress } from './listen.js';
 import { createControllerLogger, type Logger } from './logger.js';
 import { createControllerMetrics, processRegistry } from './metrics.js';
 import { PolicyWatcher } from './policy-watcher.js';
-import { loadProbeKeys, type ProbeKeys } from './probe-keys.js';
 import { StateStore } from './state-store.js';
 
 /** Default state directory (relative to the working directory). */
@@ -31,6 +31,11 @@ export const DEFAULT_TICK_MS = 1000;
  * Long-polls and SSE are unaffected: these bound receiving the request only.
  */
 export const DEFAULT_HTTP_TIMEOUTS = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 } as const;
+/**
+ * Connection admission (http-kit's ConnectionGate): per source address and
+ * in total, so one client opening connections cannot lock others out.
+ */
+export const DEFAULT_CONNECTION_LIMITS = { maxConnections: 4096, maxPerSource: 64 } as const;
 
 export interface StartControllerOptions {
   /** Policy file (watched for hot reload). Either this or `policy`. */
@@ -62,6 +67,8 @@ export interface StartControllerOptions {
   persistDebounceMs?: number;
   /** Slow-client limits; default DEFAULT_HTTP_TIMEOUTS. */
   httpTimeouts?: { headersTimeoutMs?: number; requestTimeoutMs?: number };
+  /** Connection limits; default DEFAULT_CONNECTION_LIMITS. */
+  connectionLimits?: { maxConnections?: number; maxPerSource?: number };
 }
 
 /** A running controller. */
@@ -81,8 +88,8 @@ export interface RunningController {
 /** Starts a controller (see module doc). Throws ControlError on bad policy, keys or listen address. */
 export async function startController(opts: StartControllerOptions): Promise<RunningController> {
   const log = opts.logger ?? createControllerLogger();
-  const listen = typeof opts.listen === 'object' ? opts.listen : parseListen(opts.listen ?? DEFAULT_LISTEN);
-  const keys = opts.keys ?? loadProbeKeys({ keyFile: opts.keyFile });
+  const listen = typeof opts.listen === 'object' ? opts.listen : listenOrThrow(opts.listen ?? DEFAULT_LISTEN);
+  const keys = opts.keys ?? receiverKeys(opts.keyFile);
   const policyFile = opts.policyFile ? resolve(opts.policyFile) : undefined;
 
   let policy: Policy;
@@ -146,6 +153,7 @@ export async function startController(opts: StartControllerOptions): Promise<Run
       connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(timeouts.headersTimeoutMs / 4))),
     },
   });
+  gateHttpServer(server as HttpServer, { ...DEFAULT_CONNECTION_LIMITS, ...opts.connectionLimits });
   await new Promise<void>((ok, fail) => {
     const onError = (err: Error) => fail(new ControlError('E_LISTEN_INVALID', `cannot listen on ${listen.host}:${listen.port}: ${err.message}`, { cause: err }));
     server.once('error', onError);
@@ -207,4 +215,31 @@ export async function startController(opts: StartControllerOptions): Promise<Run
     reload: () => (watcher ? watcher.reload(true) : Promise.resolve({ result: 'unchanged' as const })),
     close,
   };
+}
+
+function listenOrThrow(text: string): ListenAddress {
+  try {
+    return parseListen(text);
+  } catch (err) {
+    throw new ControlError('E_LISTEN_INVALID', (err as Error).message);
+  }
+}
+
+/**
+ * The keys from `keyFile`, else EDGESTEER_PROBE_KEYS (http-kit's loader,
+ * every process's). None at all is an error: a controller that accepts no
+ * reports would silently serve the assume-up table forever.
+ */
+function receiverKeys(keyFile: string | undefined): ProbeKeys {
+  let keys;
+  try {
+    keys = loadProbeKeys({ keyFile });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw new ControlError(code === 'E_KEYS_PERMS' || code === 'E_KEYS_UNREADABLE' ? code : 'E_KEYS_INVALID', (err as Error).message);
+  }
+  if (keys.size === 0) {
+    throw new ControlError('E_KEYS_INVALID', 'no probe keys configured: pass --key-file FILE (lines of "probe-id region secret", chmod 600) or set EDGESTEER_PROBE_KEYS="probe-id region secret,..."');
+  }
+  return keys;
 }

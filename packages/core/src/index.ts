@@ -16,4 +16,3 @@ export { formatExplanation } from './format-explanation.js';
 export * from './report-auth.js';
 export { seededRandom, type Random } from './seeded-random.js';
 export * from './report-intake.js';
-export * from './probe-keys.js';

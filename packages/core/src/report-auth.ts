@@ -25,22 +25,11 @@ export const DEFAULT_REPORT_WINDOW_MS = 300_000;
 /** A shared secret: UTF-8 text or raw bytes. */
 export type ReportKey = string | Uint8Array;
 
-/** Why a report was refused. Stable: receivers map these to HTTP statuses and metrics. */
-export type ReportAuthCode = 'unsigned' | 'unknown-probe' | 'bad-signature' | 'stale-timestamp' | 'malformed' | 'replay';
-
 /**
- * HTTP status a receiver should answer for each refusal. A probe treats 409
- * (replay) as "already delivered", 401/400 as permanent, anything else as
- * retryable — so controller and Worker must agree on this table.
+ * Why a report was refused. Stable: receivers map these to HTTP statuses
+ * (http-kit's REPORT_REFUSAL_STATUS, via report-intake's reasons) and metrics.
  */
-export const REPORT_AUTH_HTTP_STATUS: Readonly<Record<ReportAuthCode, number>> = {
-  unsigned: 401,
-  'unknown-probe': 401,
-  'bad-signature': 401,
-  'stale-timestamp': 401,
-  malformed: 400,
-  replay: 409,
-};
+export type ReportAuthCode = 'unsigned' | 'unknown-probe' | 'bad-signature' | 'stale-timestamp' | 'malformed' | 'replay';
 
 export type VerifyResult = { ok: true; report: Report } | { ok: false; code: ReportAuthCode; message: string };
 
@@ -148,6 +137,35 @@ export interface VerifyReportInput {
 }
 
 const fail = (code: ReportAuthCode, message: string): VerifyResult => ({ ok: false, code, message });
+
+/** What the headers alone say about a report, before its body is read. */
+export type HeadCheck = { ok: true; probe: string; timestamp: number } | { ok: false; code: ReportAuthCode; message: string };
+
+/**
+ * The checks that need no body: the three signature headers present, the
+ * probe (key id) known, the timestamp decimal epoch ms inside the window,
+ * and a `v1=<64 hex>` signature. A receiver runs this before it reads a
+ * single body byte, so an unsigned or unknown-key upload costs it nothing
+ * (verifyReport repeats them; they are cheap).
+ */
+export function checkReportHeaders(input: Pick<VerifyReportInput, 'headers' | 'now' | 'windowMs'> & { known: (probeId: string) => boolean }): HeadCheck {
+  const windowMs = input.windowMs ?? DEFAULT_REPORT_WINDOW_MS;
+  const probe = headerValue(input.headers, PROBE_HEADER);
+  const tsText = headerValue(input.headers, TIMESTAMP_HEADER);
+  const sigText = headerValue(input.headers, SIGNATURE_HEADER);
+  if (!probe || !tsText || !sigText) {
+    const missing = [!probe && PROBE_HEADER, !tsText && TIMESTAMP_HEADER, !sigText && SIGNATURE_HEADER].filter(Boolean).join(', ');
+    return { ok: false, code: 'unsigned', message: `report is not signed: missing header(s) ${missing}` };
+  }
+  if (!input.known(probe)) return { ok: false, code: 'unknown-probe', message: `no key configured for probe "${probe.slice(0, 128)}"` };
+  if (!/^\d{1,16}$/.test(tsText)) return { ok: false, code: 'malformed', message: `${TIMESTAMP_HEADER} must be Unix epoch milliseconds, got "${tsText.slice(0, 32)}"` };
+  const ts = Number(tsText);
+  if (Math.abs(input.now - ts) > windowMs) {
+    return { ok: false, code: 'stale-timestamp', message: `timestamp ${ts} is ${Math.round((input.now - ts) / 1000)} s from the receiver clock (window ±${windowMs / 1000} s); check the probe's clock` };
+  }
+  if (!sigText.split(',').some((x) => /^v1=[0-9a-fA-F]{64}$/.test(x.trim()))) return { ok: false, code: 'bad-signature', message: `${SIGNATURE_HEADER} has no v1=<64 hex> signature` };
+  return { ok: true, probe, timestamp: ts };
+}
 
 /**
  * Checks a signed report: headers present, probe known, MAC valid (constant

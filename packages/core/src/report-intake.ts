@@ -1,25 +1,36 @@
 /**
  * The receiving side of POST /v1/observations, minus HTTP and storage: what
- * the controller and the Worker both do with a raw signed report before it
- * may touch the decision state. One place, so a probe gets the same status,
- * error code and reason from either sink.
+ * every receiver (controller, Worker, the DNS server's intake) does with a
+ * raw signed report before it may touch the decision state. One place, so a
+ * probe gets the same error code and reason from any of them. HTTP statuses
+ * are the receivers' (http-kit's REPORT_REFUSAL_STATUS maps each reason).
  *
- * Status codes: 413 body too large; 401 unsigned, unknown probe, bad
- * signature or timestamp outside the window; 400 not a valid report (zod
- * problems listed), region unknown or observation region ≠ report region;
- * 409 replay (seq not above the last accepted one; a probe treats it as
- * "already delivered").
- *
- * Replay is left to the receiver (an in-memory guard on the controller,
- * compare-and-set state on the Worker): it must run last, after every other
- * check, so a refused report never consumes a sequence number.
+ * A probe key speaks for one region: a report for any other region is
+ * refused (`region_forbidden`), so one stolen key cannot fake a
+ * cross-region quorum. Replay (`seq`) is tracked per key id and left to the
+ * receiver (an in-memory guard on the controller, compare-and-set state on
+ * the Worker): it must run last, after every other check, so a refused
+ * report never consumes a sequence number.
  */
 import type { Policy } from '@edgesteer/policy/neutral';
-import { headerValue, REPORT_AUTH_HTTP_STATUS, TIMESTAMP_HEADER, verifyReport, type ReportAuthCode, type VerifyReportInput } from './report-auth.js';
+import { checkReportHeaders, headerValue, TIMESTAMP_HEADER, verifyReport, type ReportAuthCode, type VerifyReportInput } from './report-auth.js';
 import { ReportSchema, type Report } from './types.js';
 
 /**
- * Error codes of report intake. Stable: both receivers answer with them in
+ * A probe's key as receivers hold it: the one region it may report for and
+ * its secrets (oldest first; two during a rotation window, a probe signs
+ * with the last).
+ */
+export interface ProbeKey {
+  region: string;
+  secrets: readonly string[];
+}
+
+/** Key id (= probe id) → its key. */
+export type ProbeKeys = ReadonlyMap<string, ProbeKey>;
+
+/**
+ * Error codes of report intake. Stable: receivers answer with them in
  * `{ "ok": false, "error": { "code", "message", "reason", ... } }`.
  */
 export const REPORT_INTAKE_ERRORS = {
@@ -37,10 +48,14 @@ export const REPORT_INTAKE_ERRORS = {
   E_REPORT_UNKNOWN_REGION: 'E_REPORT_UNKNOWN_REGION',
   /** An observation claims a different region than the report carrying it. */
   E_REPORT_REGION_MISMATCH: 'E_REPORT_REGION_MISMATCH',
+  /** The report speaks for a region its key is not bound to. */
+  E_REPORT_REGION_FORBIDDEN: 'E_REPORT_REGION_FORBIDDEN',
+  /** Too many uploads in flight; retry later. */
+  E_BUSY: 'E_BUSY',
 } as const;
 export type ReportIntakeErrorCode = keyof typeof REPORT_INTAKE_ERRORS;
 
-/** Why a report was refused: the `reason` field and metric label of both receivers. */
+/** Why a report was refused: the `reason` field and metric label of every receiver (a closed set). */
 export type ReportRejectReason =
   | 'too_large'
   | 'unsigned'
@@ -50,7 +65,24 @@ export type ReportRejectReason =
   | 'replay'
   | 'schema'
   | 'unknown_region'
-  | 'region_mismatch';
+  | 'region_mismatch'
+  | 'region_forbidden'
+  | 'busy';
+
+/** Every reject reason, for metrics that pre-register their label values. */
+export const REPORT_REJECT_REASONS: readonly ReportRejectReason[] = [
+  'too_large',
+  'unsigned',
+  'bad_signature',
+  'unknown_probe',
+  'stale_timestamp',
+  'replay',
+  'schema',
+  'unknown_region',
+  'region_mismatch',
+  'region_forbidden',
+  'busy',
+];
 
 /** One schema problem of a refused report. */
 export interface ReportProblem {
@@ -60,7 +92,6 @@ export interface ReportProblem {
 
 /** A refused report: what to answer and what to count. */
 export interface ReportRefusal {
-  status: number;
   code: ReportIntakeErrorCode;
   reason: ReportRejectReason;
   message: string;
@@ -79,9 +110,9 @@ const AUTH_REFUSAL: Readonly<Record<ReportAuthCode, { code: ReportIntakeErrorCod
   replay: { code: 'E_REPORT_REPLAY', reason: 'replay' },
 };
 
-/** The refusal for a report-auth failure code (status, error code and reason). */
+/** The refusal for a report-auth failure code (error code and reason). */
 export function authRefusal(code: ReportAuthCode, message: string): ReportRefusal {
-  return { status: REPORT_AUTH_HTTP_STATUS[code], ...AUTH_REFUSAL[code], message };
+  return { ...AUTH_REFUSAL[code], message };
 }
 
 /** The refusal of a replayed report, with the replay check's message. */
@@ -89,33 +120,55 @@ export function replayRefusal(message: string): ReportRefusal {
   return authRefusal('replay', message);
 }
 
-export interface CheckReportInput extends Omit<VerifyReportInput, 'guard'> {
-  /** The current policy; a report must speak for one of its regions. */
-  policy: Pick<Policy, 'regions'>;
+export interface CheckReportInput extends Omit<VerifyReportInput, 'guard' | 'keys'> {
+  /** Key lookup by key id (the probe header). */
+  keys: (probeId: string) => ProbeKey | undefined;
+  /** The current policy (its region ids); a report must speak for one of its regions. */
+  policy: { readonly regions: readonly Pick<Policy['regions'][number], 'id'>[] };
+}
+
+/** Result of {@link checkReportHead}: the key id and its key when the headers pass. */
+export type ReportHeadCheck = { ok: true; probe: string; key: ProbeKey } | ({ ok: false } & ReportRefusal);
+
+/**
+ * The checks a receiver runs before reading the body (see
+ * report-auth's checkReportHeaders): signed, key id known, timestamp in
+ * the window.
+ */
+export function checkReportHead(input: Omit<CheckReportInput, 'body' | 'policy'>): ReportHeadCheck {
+  const head = checkReportHeaders({ headers: input.headers, now: input.now, known: (id) => input.keys(id) !== undefined, ...(input.windowMs === undefined ? {} : { windowMs: input.windowMs }) });
+  if (!head.ok) return { ok: false, ...authRefusal(head.code, head.message) };
+  return { ok: true, probe: head.probe, key: input.keys(head.probe)! };
 }
 
 /**
  * Every check of a raw report except replay: signature (core's
- * verifyReport), schema, and the region rules (a report speaks for one
- * policy region, and only for it). On success also returns the signing time
- * the receiver hands to its replay check.
+ * verifyReport), schema, and the region rules (a report speaks for its
+ * key's region, which must be a policy region, and every observation for
+ * that region). On success also returns the signing time the receiver
+ * hands to its replay check.
  */
 export async function checkReport(input: CheckReportInput): Promise<ReportCheck> {
-  const { policy, ...verifyInput } = input;
-  const verified = await verifyReport(verifyInput);
+  const { policy, keys, ...verifyInput } = input;
+  const verified = await verifyReport({ ...verifyInput, keys: (id) => keys(id)?.secrets });
   if (!verified.ok) {
     const refusal = authRefusal(verified.code, verified.message);
     return { ok: false, ...refusal, ...(verified.code === 'malformed' ? { problems: reportSchemaProblems(input.body) } : {}) };
   }
   const report = verified.report;
+  const bound = keys(report.probe)!.region;
+  if (report.region !== bound) {
+    const message = `probe key "${report.probe}" is bound to region "${bound}" and cannot report for "${report.region}"`;
+    return { ok: false, code: 'E_REPORT_REGION_FORBIDDEN', reason: 'region_forbidden', message };
+  }
   if (!policy.regions.some((r) => r.id === report.region)) {
     const message = `region "${report.region}" is not in the policy (regions: ${policy.regions.map((r) => r.id).join(', ')})`;
-    return { ok: false, status: 400, code: 'E_REPORT_UNKNOWN_REGION', reason: 'unknown_region', message };
+    return { ok: false, code: 'E_REPORT_UNKNOWN_REGION', reason: 'unknown_region', message };
   }
   const stray = report.observations.findIndex((o) => o.probeRegion !== report.region);
   if (stray >= 0) {
     const message = `observations[${stray}].probeRegion "${report.observations[stray]?.probeRegion}" differs from the report's region "${report.region}"`;
-    return { ok: false, status: 400, code: 'E_REPORT_REGION_MISMATCH', reason: 'region_mismatch', message };
+    return { ok: false, code: 'E_REPORT_REGION_MISMATCH', reason: 'region_mismatch', message };
   }
   // verifyReport accepted the header as decimal epoch ms inside the window.
   return { ok: true, report, signedAt: Number(headerValue(input.headers, TIMESTAMP_HEADER)) };

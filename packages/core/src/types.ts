@@ -28,17 +28,32 @@ export const ObservationSchema = z
   .strict();
 export type Observation = z.infer<typeof ObservationSchema>;
 
+/**
+ * How far an observation's `at` may lie after its report's `sentAt`: a
+ * probe assembles a report after its checks ran, so only clock jitter
+ * between the two stamps is allowed. Receivers also bound `at` by their own
+ * clock (ingest's `now`); this bound needs no clock.
+ */
+export const MAX_OBSERVATION_LEAD_MS = 10_000;
+
 /** A batch of observations as a probe sends it (body of POST /v1/observations). */
 export const ReportSchema = z
   .object({
     probe: z.string().min(1).max(128).describe('Probe id (key id for the HMAC key).'),
     region: z.string().min(1).max(63),
-    /** Monotonic per-probe sequence number: replay protection. */
-    seq: z.number().int().nonnegative(),
-    sentAt: z.number().int().nonnegative(),
+    /** Monotonic per-key sequence number: replay protection. */
+    seq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+    sentAt: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
     observations: z.array(ObservationSchema).max(10_000),
   })
-  .strict();
+  .strict()
+  .superRefine((r, ctx) => {
+    const limit = r.sentAt + MAX_OBSERVATION_LEAD_MS;
+    const i = r.observations.findIndex((o) => o.at > limit);
+    if (i >= 0) {
+      ctx.addIssue({ code: 'custom', path: ['observations', i, 'at'], message: `at ${r.observations[i]!.at} is after the report's sentAt ${r.sentAt} (+${MAX_OBSERVATION_LEAD_MS / 1000} s); check the probe's clock` });
+    }
+  });
 export type Report = z.infer<typeof ReportSchema>;
 
 /** Per (probe region, edge) health and RTT memory. */

@@ -13,6 +13,8 @@ export interface WorkerConfig {
   tcpIdleMs: number;
   maxTcpConnections: number;
   logLevel: string;
+  /** NSID (RFC 5001), undefined = off. */
+  nsid?: string;
   /** Response rate limiting in this worker (undefined = off). */
   rrl?: RrlOptions;
 }

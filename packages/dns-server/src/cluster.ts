@@ -89,6 +89,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       tcpIdleMs: o.tcpIdleMs ?? DEFAULTS.tcpIdleMs,
       maxTcpConnections: o.maxTcpConnections ?? DEFAULTS.maxTcpConnections,
       logLevel: log.level,
+      ...(o.nsid ? { nsid: o.nsid } : {}),
       ...(o.rrlSettings ? { rrl: o.rrlSettings } : {}),
     };
     const w = cluster.fork({ [WORKER_ENV]: JSON.stringify(cfg) });

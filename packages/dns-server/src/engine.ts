@@ -23,11 +23,20 @@ export class DnsEngine {
     plane: AnswerPlane,
     private readonly log: Logger,
     maxUdp: number,
+    /** This server's NSID (RFC 5001), answered to queries that ask (`--nsid`). */
+    nsid?: string,
   ) {
     this.current = plane;
+    const id = nsid === undefined || nsid === '' ? {} : { nsid: nsidBytes(nsid) };
     // Buffer.allocUnsafe takes small buffers from a shared slab: cheaper than a fresh ArrayBuffer per response.
-    this.udpOpts = { transport: 'udp', maxUdp, alloc: Buffer.allocUnsafe, info: this.info };
-    this.tcpOpts = { transport: 'tcp', maxUdp, alloc: Buffer.allocUnsafe, info: this.info };
+    this.udpOpts = { transport: 'udp', maxUdp, alloc: Buffer.allocUnsafe, info: this.info, ...id };
+    this.tcpOpts = { transport: 'tcp', maxUdp, alloc: Buffer.allocUnsafe, info: this.info, ...id };
+  }
+
+  /** Marks answers as served from stale data (EDE 3 "Stale Answer" to EDNS queries) or not. */
+  setStale(stale: boolean): void {
+    this.udpOpts.stale = stale;
+    this.tcpOpts.stale = stale;
   }
 
   get plane(): AnswerPlane {
@@ -60,4 +69,10 @@ export class DnsEngine {
       return null;
     }
   }
+}
+
+/** NSID bytes from `--nsid`: `0x` + hex for raw bytes (as Knot reads it), else the text as UTF-8. */
+export function nsidBytes(text: string): Uint8Array {
+  if (/^0x([0-9a-f]{2})+$/i.test(text)) return Uint8Array.from(Buffer.from(text.slice(2), 'hex'));
+  return Uint8Array.from(Buffer.from(text, 'utf8'));
 }

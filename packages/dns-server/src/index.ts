@@ -8,7 +8,6 @@ export type { DnsServer, DnsServerOptions } from './options.js';
 export type { DnsMetricsSnapshot } from './metrics.js';
 export { DnsServerError } from './errors.js';
 export { isRoutingTable } from './table-follower.js';
-export { parseListen } from './listen-address.js';
 export { ResponseRateLimiter, RRL_DEFAULTS, rrlSettings, truncatedResponse, type RrlCounts, type RrlOptions } from './rrl.js';
 export { renderDnsMetrics, startDnsMetricsListener, PROMETHEUS_CONTENT_TYPE, type DnsMetricsListener } from './metrics-http.js';
 export { LATENCY_BUCKETS_SECONDS, type LatencySnapshot } from './latency-histogram.js';

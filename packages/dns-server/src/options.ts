@@ -3,7 +3,8 @@ import type { Policy } from '@edgesteer/policy';
 import type { Logger } from 'pino';
 import type { DnsMetricsSnapshot } from './metrics.js';
 import type { TableFollowerOptions } from './table-follower.js';
-import type { DnsReportIntake, ProbeKeyMap } from './report-intake.js';
+import type { ProbeKeys } from '@edgesteer/core';
+import type { DnsReportIntake } from './report-intake.js';
 import type { RrlCounts, RrlOptions } from './rrl.js';
 
 /** Options of {@link startDnsServer}. */
@@ -28,6 +29,12 @@ export interface DnsServerOptions {
   tcpIdleMs?: number;
   /** Open TCP connections per process (default 1000). */
   maxTcpConnections?: number;
+  /** This server's NSID (RFC 5001), sent to queries that ask; `0x…` for hex bytes. Off by default. */
+  nsid?: string;
+  /** Open TCP connections per client address (IPv6: per /64) (default 32). */
+  maxTcpPerSource?: number;
+  /** A TCP message must arrive whole within this from its first byte (default 500 ms). */
+  tcpMessageTimeoutMs?: number;
   /** Reload when the policy file changes (default true with policyFile). */
   watch?: boolean;
   /** Reload the policy file on SIGHUP (default false; the CLI sets it). */
@@ -42,7 +49,7 @@ export interface DnsServerOptions {
    * Probe id → HMAC secrets: with them (and no controller) the server takes
    * the probes' signed reports on POST /v1/observations and decides itself.
    */
-  keys?: ProbeKeyMap;
+  keys?: ProbeKeys;
   /** Directory for the decision state; written (fsync, rename) before each new table is served. */
   stateDir?: string;
   /** Time-driven decision cycle (staleness, fail-static), ms; default 1000. */

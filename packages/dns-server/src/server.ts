@@ -18,7 +18,7 @@ import { DnsReportIntake } from './report-intake.js';
 /** The report intake, when this server decides for itself and has probe keys. */
 function makeIntake(keeper: StateKeeper, opts: DnsServerOptions, log: Logger): DnsReportIntake | undefined {
   if (!keeper.decider) return undefined;
-  const keys = opts.keys ?? new Map<string, string[]>();
+  const keys = opts.keys ?? new Map();
   if (keys.size === 0) {
     log.warn({ event: 'no_probe_keys', code: 'E_DNS_NO_KEYS' }, 'no probe keys: POST /v1/observations refuses every report, so this server cannot follow failovers on its own; pass --key-file (or EDGESTEER_PROBE_KEYS), or --controller');
   }
@@ -144,7 +144,10 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     };
   }
 
-  const eng = new DnsEngine(keeper.plane, log, maxUdp);
+  const eng = new DnsEngine(keeper.plane, log, maxUdp, opts.nsid);
+  // Answers from a table the controller has not refreshed within the stale bound carry EDE 3 (RFC 8914).
+  const staleCheck = setInterval(() => eng.setStale(keeper.followerState?.stale ?? false), 1000);
+  staleCheck.unref();
   const limiter = rrl ? new ResponseRateLimiter(rrl) : undefined;
   engine = eng;
   const idleMs = opts.tcpIdleMs ?? DEFAULTS.tcpIdleMs;
@@ -152,7 +155,15 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   const bound = await bindBoth<Socket, TcpListener>(
     opts.port ?? DEFAULTS.port,
     (port) => listenUdp(eng, log, { host, port, rrl: limiter }),
-    (port) => listenTcp(eng, log, { host, port, idleMs, maxConnections }),
+    (port) =>
+      listenTcp(eng, log, {
+        host,
+        port,
+        idleMs,
+        maxConnections,
+        ...(opts.maxTcpPerSource === undefined ? {} : { maxPerSource: opts.maxTcpPerSource }),
+        ...(opts.tcpMessageTimeoutMs === undefined ? {} : { messageTimeoutMs: opts.tcpMessageTimeoutMs }),
+      }),
   );
   keeper.start();
   log.info({ listen: `${host}:${bound.port}`, host, port: bound.port, workers: 1, tableVersion: keeper.table.version, source: keeper.source }, 'dns server ready');
@@ -174,6 +185,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       return keeper.hold;
     },
     close: async () => {
+      clearInterval(staleCheck);
       keeper.stop();
       await keeper.flush();
       await new Promise<void>((resolve) => bound.udp.close(() => resolve()));

@@ -56,17 +56,45 @@ describe('DNS over TCP', () => {
     expect(c.responses.map((r) => r.id)).toEqual([12]);
   });
 
-  it('refuses connections beyond the limit', async () => {
+  it('when full of idle connections, closes the longest-idle one for a newcomer', async () => {
+    const open = [tcpClient(server.port), tcpClient(server.port), tcpClient(server.port)];
+    for (const [i, c] of open.entries()) {
+      c.send(framed('cdn.example.com', 20 + i));
+      await eventually(() => c.responses.length === 1, 3000, `connection ${i} answered`);
+    }
+    const extra = tcpClient(server.port);
+    extra.send(framed('cdn.example.com', 23));
+    await eventually(() => extra.responses.length === 1, 3000, 'the newcomer answered');
+    await open[0]!.closed;
+    for (const c of [...open, extra]) c.sock.destroy();
+    await eventually(() => server.metrics().tcpConnections.open === 0, 3000, 'connections closed');
+  });
+
+  it('when full of connections inside a message, refuses a newcomer', async () => {
     const before = server.metrics().tcpConnections.rejected;
     const open = [tcpClient(server.port), tcpClient(server.port), tcpClient(server.port)];
-    for (const c of open) c.send(framed('cdn.example.com', 20));
-    await eventually(() => open.every((c) => c.responses.length === 1), 3000, 'three answered connections');
+    for (const c of open) c.send(framed('cdn.example.com', 30).subarray(0, 5));
+    await new Promise((r) => setTimeout(r, 50));
     const extra = tcpClient(server.port);
-    extra.send(framed('cdn.example.com', 21));
+    extra.send(framed('cdn.example.com', 31));
     await extra.closed;
     expect(extra.responses).toEqual([]);
     expect(server.metrics().tcpConnections.rejected).toBe(before + 1);
     for (const c of open) c.sock.destroy();
     await eventually(() => server.metrics().tcpConnections.open === 0, 3000, 'connections closed');
+  });
+
+  it('closes a connection whose message does not arrive whole within the deadline, however it trickles', async () => {
+    const c = tcpClient(server.port);
+    const f = framed('cdn.example.com', 40);
+    const t0 = Date.now();
+    let i = 0;
+    const drip = setInterval(() => i < f.length - 1 && !c.sock.destroyed && c.send(f.subarray(i, ++i)), 100);
+    await c.closed;
+    clearInterval(drip);
+    expect(c.responses).toEqual([]);
+    // 500 ms deadline from the first byte; a byte every 100 ms would otherwise keep it alive (idle timeout 300 ms).
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(450);
+    expect(Date.now() - t0).toBeLessThan(1500);
   });
 });

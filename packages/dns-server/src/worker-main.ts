@@ -49,7 +49,7 @@ async function onMessage(m: ToWorker): Promise<void> {
     engine.setPlane(plane);
     return;
   }
-  const eng = new DnsEngine(plane, log, cfg!.maxUdp);
+  const eng = new DnsEngine(plane, log, cfg!.maxUdp, cfg!.nsid);
   engine = eng;
   const limiter = cfg!.rrl ? new ResponseRateLimiter(cfg!.rrl) : undefined;
   try {

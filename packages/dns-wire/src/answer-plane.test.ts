@@ -87,8 +87,9 @@ describe('answer plane: authoritative answers', () => {
     ['ANY at the apex', { name: 'example.com', type: TYPE.ANY }, { rcode: 0, aa: true, answer: ['example.com 300 HINFO "RFC8482" ""'] }],
     ['ANY at an empty non-terminal: NODATA', { name: 'eu.example.com', type: TYPE.ANY }, { rcode: 0, aa: true, answer: [], authority: [SOA_COM] }],
     ['ANY at a nonexistent name: NXDOMAIN', { name: 'nope.example.com', type: TYPE.ANY }, { rcode: RCODE.NXDOMAIN, aa: true, answer: [], authority: [SOA_COM] }],
-    ['AXFR: REFUSED', { name: 'example.com', type: TYPE.AXFR, transport: 'tcp' }, { rcode: RCODE.REFUSED, aa: false, answer: [] }],
-    ['IXFR: REFUSED', { name: 'example.com', type: TYPE.IXFR }, { rcode: RCODE.REFUSED, aa: false, answer: [] }],
+    ['AXFR over TCP: NOTAUTH (as Knot)', { name: 'example.com', type: TYPE.AXFR, transport: 'tcp' }, { rcode: RCODE.NOTAUTH, aa: false, answer: [] }],
+    ['AXFR over UDP: NOTIMP (as Knot)', { name: 'example.com', type: TYPE.AXFR }, { rcode: RCODE.NOTIMP, aa: false, answer: [] }],
+    ['IXFR: NOTAUTH (as Knot)', { name: 'example.com', type: TYPE.IXFR }, { rcode: RCODE.NOTAUTH, aa: false, answer: [] }],
     ['MAILA: NOTIMP', { name: 'example.com', type: TYPE.MAILA }, { rcode: RCODE.NOTIMP, aa: false, answer: [] }],
     ['meta type at a nonexistent name: NOTIMP', { name: 'nope.example.com', type: TYPE.TSIG }, { rcode: RCODE.NOTIMP, aa: false, answer: [] }],
     ['qtype OPT: FORMERR', { name: 'cdn.example.com', type: TYPE.OPT }, { rcode: RCODE.FORMERR, aa: false, answer: [] }],
@@ -162,9 +163,9 @@ describe('answer plane: protocol errors', () => {
     expect(plane.answer(new Uint8Array(11), '127.0.0.1', { transport: 'udp' })).toBeNull();
   });
 
-  it('answers other opcodes NOTIMP with the opcode and id copied, header only', () => {
+  it('answers other opcodes NOTIMP with the opcode, id, RD and question copied (as Knot)', () => {
     const res = decodeMessage(plane.answer(header((4 << 11) | 0x0100, [1, 0, 0, 0], 0, 0, 6, 0, 1), '127.0.0.1', { transport: 'udp' })!);
-    expect(res).toMatchObject({ id: 0xabcd, rcode: RCODE.NOTIMP, questions: [], flags: { qr: true, opcode: 4, rd: true, aa: false } });
+    expect(res).toMatchObject({ id: 0xabcd, rcode: RCODE.NOTIMP, questions: [{ name: '', type: 6 }], flags: { qr: true, opcode: 4, rd: true, aa: false } });
   });
 
   it('answers malformed queries FORMERR without question or OPT', () => {

@@ -10,9 +10,9 @@
 import { buildRegionMatcher, tableForPolicy, type RoutingTable } from '@edgesteer/core';
 import type { Edge, Policy, Service, Zone } from '@edgesteer/policy/neutral';
 import { parseIp } from '@edgesteer/policy/neutral';
-import { CLASS, LIMIT, RCODE, TYPE } from './constants.js';
+import { CLASS, EDE, EDNS_OPTION, LIMIT, RCODE, TYPE } from './constants.js';
 import { canonicalName, isSubdomain, nameKey } from './name.js';
-import { PARSE, QueryInfo, parseQueryInto } from './query.js';
+import { expandName, PARSE, QueryInfo, parseQueryInto } from './query.js';
 import { RegionLookup, type RegionMatcherLike } from './region-lookup.js';
 import { buildTemplate, templateSet, type RecordSpec, type Template, type TemplateSet } from './templates.js';
 import { WireWriter } from './writer.js';
@@ -40,6 +40,10 @@ export interface AnswerOptions {
   alloc?: (size: number) => Uint8Array;
   /** Receives rcode/service/region of the answer. */
   info?: AnswerInfo;
+  /** This server's NSID (RFC 5001), sent to queries whose OPT asks for it. */
+  nsid?: Uint8Array;
+  /** The data behind the answers is stale: answers carry EDE 3 "Stale Answer" (RFC 8914) when the query has EDNS. */
+  stale?: boolean;
 }
 
 export interface AnswerPlaneOptions {
@@ -313,14 +317,20 @@ export class AnswerPlane {
         if (info) info.rcode = -1;
         return null;
       }
-      if (st === PARSE.BADVERS) return this.emit(q, opts, RCODE.BADVERS, false, null, true, 0, -1, false);
+      if (st === PARSE.BADVERS) return this.emit(q, opts, RCODE.BADVERS, false, null, true, 0, -1, -1, null);
+      if (st === PARSE.TSIG) {
+        // We hold no TSIG keys: NOTAUTH with an unsigned BADKEY TSIG (RFC 8945 §5.2.2), as Knot answers.
+        const tsig = badKeyTsig(msg, q);
+        if (tsig !== null) return this.emit(q, opts, RCODE.NOTAUTH, false, null, true, 0, -1, -1, tsig);
+        return this.emit(q, opts, RCODE.FORMERR, false, null, true, 0, -1, -1, null);
+      }
+      // The question is echoed when it was read; the OPT whenever the query's OPT parsed (RFC 6891 §7).
       const rcode = st === PARSE.NOTIMP ? RCODE.NOTIMP : RCODE.FORMERR;
-      // No question echo unless it was read; no OPT when the OPT itself may be what is broken.
-      return this.emit(q, opts, rcode, false, null, q.questionOk && st === PARSE.FORMERR, 0, -1, true);
+      return this.emit(q, opts, rcode, false, null, q.questionOk, 0, -1, -1, null);
     }
     const qtype = q.qtype;
-    if (qtype === TYPE.OPT) return this.emit(q, opts, RCODE.FORMERR, false, null, true, 0, -1, true);
-    if (q.qclass !== CLASS.IN && q.qclass !== CLASS.ANY) return this.emit(q, opts, RCODE.REFUSED, false, null, true, 0, -1, false);
+    if (qtype === TYPE.OPT) return this.emit(q, opts, RCODE.FORMERR, false, null, true, 0, -1, -1, null);
+    if (q.qclass !== CLASS.IN && q.qclass !== CLASS.ANY) return this.emit(q, opts, RCODE.REFUSED, false, null, true, 0, -1, -1, null);
 
     const node = this.names.get(q.key);
     if (node === undefined) {
@@ -329,26 +339,26 @@ export class AnswerPlane {
         const start = q.labelStarts[i]!;
         const z = this.zonesByKey.get(q.key.substring(start));
         if (z !== undefined) {
-          const meta = this.metaRcode(qtype);
-          if (meta >= 0) return this.emit(q, opts, meta, false, null, true, 0, -1, false);
-          return this.emit(q, opts, RCODE.NXDOMAIN, true, z.negative, true, 0, LIMIT.header + start, false);
+          const meta = this.metaRcode(qtype, opts.transport);
+          if (meta >= 0) return this.emit(q, opts, meta, false, null, true, 0, -1, -1, null);
+          return this.emit(q, opts, RCODE.NXDOMAIN, true, z.negative, true, 0, LIMIT.header + start, opts.stale ? EDE.STALE_ANSWER : -1, null);
         }
       }
-      return this.emit(q, opts, RCODE.REFUSED, false, null, true, 0, -1, false);
+      return this.emit(q, opts, RCODE.REFUSED, false, null, true, 0, -1, EDE.NOT_AUTHORITATIVE, null);
     }
     let set = node.sets.get(qtype);
     if (set === undefined) {
       if (qtype === TYPE.ANY) set = node.any;
       else {
-        const meta = this.metaRcode(qtype);
-        if (meta >= 0) return this.emit(q, opts, meta, false, null, true, 0, -1, false);
+        const meta = this.metaRcode(qtype, opts.transport);
+        if (meta >= 0) return this.emit(q, opts, meta, false, null, true, 0, -1, -1, null);
         set = node.nodata;
       }
     }
     let t: Template;
     let scope = 0;
     if (set.regional) {
-      if (this.holdSteered) return this.emit(q, opts, RCODE.SERVFAIL, false, null, true, 0, -1, false);
+      if (this.holdSteered) return this.emit(q, opts, RCODE.SERVFAIL, false, null, true, 0, -1, EDE.NOT_READY, null);
       const packed = q.hasEcs ? this.lookup.ecs(q.ecsFamily, q.ecsAddr, q.ecsSource) : this.lookup.source(client);
       const idx = packed >> 8;
       scope = packed & 0xff;
@@ -358,12 +368,18 @@ export class AnswerPlane {
       t = set.byRegion[0]!;
     }
     if (info) info.service = t.service;
-    return this.emit(q, opts, t.rcode, t.aa, t, true, scope, -1, false);
+    return this.emit(q, opts, t.rcode, t.aa, t, true, scope, -1, opts.stale ? EDE.STALE_ANSWER : -1, null);
   }
 
-  /** Rcode for query types that are not data types (RFC 6895 §3.1), or -1 for a normal lookup. */
-  private metaRcode(qtype: number): number {
-    if (qtype === TYPE.AXFR || qtype === TYPE.IXFR) return RCODE.REFUSED; // no zone transfers offered
+  /**
+   * Rcode for query types that are not data types (RFC 6895 §3.1), or -1
+   * for a normal lookup. Zone transfers are not offered: NOTAUTH (this
+   * client is not authorised to transfer), except AXFR over UDP, which
+   * RFC 5936 §4.2 does not define: NOTIMP. Both as Knot DNS answers.
+   */
+  private metaRcode(qtype: number, transport: Transport): number {
+    if (qtype === TYPE.IXFR) return RCODE.NOTAUTH;
+    if (qtype === TYPE.AXFR) return transport === 'udp' ? RCODE.NOTIMP : RCODE.NOTAUTH;
     if (qtype === 0 || qtype === 65535 || (qtype >= 128 && qtype < 255)) return RCODE.NOTIMP;
     return -1;
   }
@@ -374,6 +390,9 @@ export class AnswerPlane {
    * limit: first drop additional data, then send TC with no records.
    * `pointerTarget` >= 0: the body starts with a compression pointer to that
    * offset (the zone apex inside the question: the NXDOMAIN SOA's owner).
+   * `ede` >= 0: an Extended DNS Error option with that info code (EDNS
+   * queries only). `tail`: one more additional record after the OPT (the
+   * BADKEY TSIG, which must be last).
    */
   private emit(
     q: QueryInfo,
@@ -384,13 +403,20 @@ export class AnswerPlane {
     withQuestion: boolean,
     scope: number,
     pointerTarget: number,
-    noOpt: boolean,
+    ede: number,
+    tail: Uint8Array | null,
   ): Uint8Array {
     const maxUdp = opts.maxUdp ?? this.maxUdp;
-    const edns = q.hasEdns && !noOpt;
-    const ecs = edns && q.hasEcs && rcode !== RCODE.BADVERS;
+    const edns = q.hasEdns;
+    // ECS is echoed on answers only (RFC 7871 §7.2.2 covers FORMERR for a bad option; BADVERS speaks version 0).
+    const ecs = edns && q.hasEcs && rcode !== RCODE.BADVERS && rcode !== RCODE.FORMERR;
     const addrLen = (q.ecsSource + 7) >> 3;
-    const optLen = edns ? 11 + (ecs ? 8 + addrLen : 0) : 0;
+    const nsid = edns && q.nsid && opts.nsid !== undefined ? opts.nsid : null;
+    const ecsLen = ecs ? 8 + addrLen : 0;
+    const nsidLen = nsid === null ? 0 : 4 + nsid.length;
+    const edeLen = edns && ede >= 0 ? 6 : 0;
+    const rdlen = ecsLen + nsidLen + edeLen;
+    const optLen = (edns ? 11 + rdlen : 0) + (tail === null ? 0 : tail.length);
     const qLen = withQuestion ? q.qnameLen + 4 : 0;
     const ptrLen = pointerTarget >= 0 ? 2 : 0;
     let b = t === null ? null : t.body;
@@ -423,15 +449,15 @@ export class AnswerPlane {
     out[1] = q.id & 0xff;
     // QR, the query's opcode and RD; AA/TC as decided; RA never (no recursion).
     out[2] = 0x80 | ((f >> 8) & 0x79) | (aa ? 0x04 : 0) | (tc ? 0x02 : 0);
-    // CD copied, RCODE low bits.
-    out[3] = (f & 0x10) | (rcode & 0x0f);
+    // CD copied (not on NOTIMP: nothing was checked or not), RCODE low bits.
+    out[3] = (rcode === RCODE.NOTIMP ? 0 : f & 0x10) | (rcode & 0x0f);
     out[4] = 0;
     out[5] = withQuestion ? 1 : 0;
     out[6] = an >> 8;
     out[7] = an & 0xff;
     out[8] = ns >> 8;
     out[9] = ns & 0xff;
-    const arTotal = ar + (edns ? 1 : 0);
+    const arTotal = ar + (edns ? 1 : 0) + (tail === null ? 0 : 1);
     out[10] = arTotal >> 8;
     out[11] = arTotal & 0xff;
     let o = LIMIT.header;
@@ -461,7 +487,6 @@ export class AnswerPlane {
       out[o++] = 0; // version
       out[o++] = q.dnssecOk ? 0x80 : 0;
       out[o++] = 0;
-      const rdlen = ecs ? 8 + addrLen : 0;
       out[o++] = rdlen >> 8;
       out[o++] = rdlen & 0xff;
       if (ecs) {
@@ -476,6 +501,26 @@ export class AnswerPlane {
         const a = q.ecsAddr;
         for (let i = 0; i < addrLen; i++) out[o++] = a[i]!;
       }
+      if (nsid !== null) {
+        out[o++] = 0;
+        out[o++] = EDNS_OPTION.NSID;
+        out[o++] = nsid.length >> 8;
+        out[o++] = nsid.length & 0xff;
+        out.set(nsid, o);
+        o += nsid.length;
+      }
+      if (edeLen !== 0) {
+        out[o++] = 0;
+        out[o++] = EDNS_OPTION.EDE;
+        out[o++] = 0;
+        out[o++] = 2;
+        out[o++] = ede >> 8;
+        out[o++] = ede & 0xff;
+      }
+    }
+    if (tail !== null) {
+      out.set(tail, o);
+      o += tail.length;
     }
     const info = opts.info;
     if (info) {
@@ -484,6 +529,41 @@ export class AnswerPlane {
     }
     return out;
   }
+}
+
+/**
+ * The TSIG record of a BADKEY error reply (RFC 8945 §5.2.2, §5.3.2): the
+ * query's key and algorithm names (uncompressed), its time signed, fudge
+ * and original id, no MAC, error BADKEY. Null when the query's TSIG is
+ * malformed (then FORMERR).
+ */
+function badKeyTsig(msg: Uint8Array, q: QueryInfo): Uint8Array | null {
+  const key = expandName(msg, q.tsigOwner);
+  const alg = expandName(msg, q.tsigRdata);
+  if (key === null || alg === null) return null;
+  const end = q.tsigRdata + q.tsigRdlen;
+  let p = q.tsigRdata;
+  // Skip the algorithm name as it sits in the query (it may be compressed).
+  while (p < end && msg[p]! !== 0 && msg[p]! < 0xc0) p += 1 + msg[p]!;
+  p += p < end && msg[p]! >= 0xc0 ? 2 : 1;
+  const fixed = p; // time signed (6), fudge (2), MAC size (2)
+  if (fixed + 10 > end) return null;
+  const macSize = (msg[fixed + 8]! << 8) | msg[fixed + 9]!;
+  const orig = fixed + 10 + macSize;
+  if (orig + 6 > end) return null;
+  const rdlen = alg.length + 16;
+  const out = new Uint8Array(key.length + 10 + rdlen);
+  let o = 0;
+  out.set(key, o);
+  o += key.length;
+  out.set([TYPE.TSIG >> 8, TYPE.TSIG & 0xff, 0, CLASS.ANY, 0, 0, 0, 0, rdlen >> 8, rdlen & 0xff], o);
+  o += 10;
+  out.set(alg, o);
+  o += alg.length;
+  out.set(msg.subarray(fixed, fixed + 8), o); // time signed and fudge, as sent
+  o += 8;
+  out.set([0, 0, msg[orig]!, msg[orig + 1]!, 0, RCODE.BADKEY, 0, 0], o); // no MAC, original id, BADKEY, no other data
+  return out;
 }
 
 /**

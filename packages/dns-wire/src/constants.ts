@@ -39,7 +39,10 @@ export const RCODE = {
   NXDOMAIN: 3,
   NOTIMP: 4,
   REFUSED: 5,
+  NOTAUTH: 9,
   BADVERS: 16,
+  /** TSIG error (RFC 8945), carried in the TSIG record, not the header. */
+  BADKEY: 17,
 } as const;
 
 /** Human names of the response codes, for logs and metrics labels. */
@@ -50,6 +53,7 @@ export const RCODE_NAMES: Readonly<Record<number, string>> = {
   3: 'NXDOMAIN',
   4: 'NOTIMP',
   5: 'REFUSED',
+  9: 'NOTAUTH',
   16: 'BADVERS',
 };
 
@@ -68,7 +72,17 @@ export const FLAG = {
 } as const;
 
 /** EDNS option codes. */
-export const EDNS_OPTION = { ECS: 8, COOKIE: 10, PADDING: 12 } as const;
+export const EDNS_OPTION = { NSID: 3, ECS: 8, COOKIE: 10, PADDING: 12, EDE: 15 } as const;
+
+/** Extended DNS Error info codes (RFC 8914 §4) that this server sends. */
+export const EDE = {
+  /** An answer from data older than it should be (the table is stale). */
+  STALE_ANSWER: 3,
+  /** The server has not yet synced the data the answer depends on (SERVFAIL while unsynced). */
+  NOT_READY: 14,
+  /** The server is not authoritative for the name (REFUSED). */
+  NOT_AUTHORITATIVE: 20,
+} as const;
 
 /** ECS address families (IANA address family numbers). */
 export const ECS_FAMILY = { IPV4: 1, IPV6: 2 } as const;

@@ -23,6 +23,8 @@ export const PARSE = {
   NOTIMP: 3,
   /** EDNS version above 0: answer BADVERS (RFC 6891 §6.1.3). */
   BADVERS: 4,
+  /** Signed with TSIG: we hold no keys, so NOTAUTH with a BADKEY TSIG (RFC 8945 §5.2.2). */
+  TSIG: 5,
 } as const;
 export type ParseStatus = (typeof PARSE)[keyof typeof PARSE];
 
@@ -58,6 +60,13 @@ export class QueryInfo {
   ecsScope = 0;
   /** Full-width ECS address (4 or 16 bytes used), zero beyond the sent bytes. */
   readonly ecsAddr = new Uint8Array(16);
+  /** The OPT asked for the server's NSID (RFC 5001). */
+  nsid = false;
+  /** Offset of the TSIG record's owner (the key name), or -1. */
+  tsigOwner = -1;
+  /** Offset and length of the TSIG RDATA. */
+  tsigRdata = -1;
+  tsigRdlen = 0;
 
   /** Clears per-query state (the parser calls this first). */
   clear(): void {
@@ -75,6 +84,10 @@ export class QueryInfo {
     this.ecsFamily = 0;
     this.ecsSource = 0;
     this.ecsScope = 0;
+    this.nsid = false;
+    this.tsigOwner = -1;
+    this.tsigRdata = -1;
+    this.tsigRdlen = 0;
   }
 }
 
@@ -164,7 +177,8 @@ function readOptions(msg: Uint8Array, start: number, end: number, q: QueryInfo):
     const len = (msg[p + 2]! << 8) | msg[p + 3]!;
     p += 4;
     if (p + len > end) return false;
-    if (code === EDNS_OPTION.ECS) {
+    if (code === EDNS_OPTION.NSID) q.nsid = true;
+    else if (code === EDNS_OPTION.ECS) {
       // RFC 7871 §6: a wrongly formatted option is a FORMERR; so is a second one.
       if (q.hasEcs || len < 4) return false;
       const family = (msg[p]! << 8) | msg[p + 1]!;
@@ -190,9 +204,14 @@ function readOptions(msg: Uint8Array, start: number, end: number, q: QueryInfo):
 
 /**
  * Parses a query into `q`. See {@link PARSE} for the outcomes. A message is
- * well formed when it has exactly one question, no answer or authority
- * records, additional records that are complete (at most one OPT, owned by
- * the root), and nothing after the last record.
+ * well formed when it has exactly one question, no answer records, no
+ * authority records (except the SOA an IXFR query carries, RFC 1995 §3),
+ * additional records that are complete (at most one OPT, owned by the root;
+ * a TSIG only as the last), and nothing after the last record.
+ *
+ * The whole message is walked before the verdict, also for opcodes we do
+ * not implement and for malformed sections, so an error reply can still
+ * carry an OPT whenever the query's OPT itself parsed (RFC 6891 §7).
  */
 export function parseQueryInto(msg: Uint8Array, q: QueryInfo): ParseStatus {
   q.clear();
@@ -203,38 +222,86 @@ export function parseQueryInto(msg: Uint8Array, q: QueryInfo): ParseStatus {
   q.flags = flags;
   if ((flags & FLAG.QR) !== 0) return PARSE.DROP;
   q.opcode = (flags >> 11) & 0xf;
-  if (q.opcode !== OPCODE.QUERY) return PARSE.NOTIMP;
   const qd = (msg[4]! << 8) | msg[5]!;
   const an = (msg[6]! << 8) | msg[7]!;
   const ns = (msg[8]! << 8) | msg[9]!;
   const ar = (msg[10]! << 8) | msg[11]!;
-  if (qd !== 1 || an !== 0 || ns !== 0) return PARSE.FORMERR;
-  let p = readQname(msg, LIMIT.header, q);
-  if (p < 0 || p + 4 > n) return PARSE.FORMERR;
-  q.qtype = (msg[p]! << 8) | msg[p + 1]!;
-  q.qclass = (msg[p + 2]! << 8) | msg[p + 3]!;
-  q.questionOk = true;
-  p += 4;
-  for (let i = 0; i < ar; i++) {
+  const walked = walk(msg, q, qd, an + ns, ar);
+  if (q.opcode !== OPCODE.QUERY) return PARSE.NOTIMP;
+  if (!walked || qd !== 1 || an !== 0 || (ns !== 0 && q.qtype !== TYPE.IXFR)) return PARSE.FORMERR;
+  if (q.tsigOwner >= 0) return PARSE.TSIG;
+  if (q.hasEdns && q.ednsVersion !== 0) return PARSE.BADVERS;
+  return PARSE.OK;
+}
+
+/** Reads every section into `q` (see parseQueryInto); false when the message is malformed. */
+function walk(msg: Uint8Array, q: QueryInfo, qd: number, anNs: number, ar: number): boolean {
+  const n = msg.length;
+  let p: number = LIMIT.header;
+  for (let i = 0; i < qd; i++) {
+    p = i === 0 ? readQname(msg, p, q) : skipName(msg, p);
+    if (p < 0 || p + 4 > n) return false;
+    if (i === 0) {
+      q.qtype = (msg[p]! << 8) | msg[p + 1]!;
+      q.qclass = (msg[p + 2]! << 8) | msg[p + 3]!;
+      q.questionOk = qd === 1;
+    }
+    p += 4;
+  }
+  for (let i = 0; i < anNs + ar; i++) {
     const owner = p;
     p = skipName(msg, p);
-    if (p < 0 || p + 10 > n) return PARSE.FORMERR;
+    if (p < 0 || p + 10 > n) return false;
     const type = (msg[p]! << 8) | msg[p + 1]!;
     const rdlen = (msg[p + 8]! << 8) | msg[p + 9]!;
     const rdata = p + 10;
-    if (rdata + rdlen > n) return PARSE.FORMERR;
-    if (type === TYPE.OPT) {
-      // RFC 6891 §6.1.1: one OPT, owner is the root.
-      if (q.hasEdns || msg[owner] !== 0) return PARSE.FORMERR;
+    if (rdata + rdlen > n) return false;
+    if (i >= anNs && type === TYPE.OPT) {
+      // RFC 6891 §6.1.1: one OPT, owner is the root. A broken OPT gets no OPT back.
+      if (q.hasEdns || msg[owner] !== 0) {
+        q.hasEdns = false;
+        return false;
+      }
       q.hasEdns = true;
       q.udpSize = (msg[p + 2]! << 8) | msg[p + 3]!;
       q.ednsVersion = msg[p + 5]!;
       q.dnssecOk = (msg[p + 6]! & 0x80) !== 0;
-      if (!readOptions(msg, rdata, rdata + rdlen, q)) return PARSE.FORMERR;
+      // A malformed option is the query's error, not the OPT's: the reply still carries an OPT.
+      if (!readOptions(msg, rdata, rdata + rdlen, q)) return false;
+    } else if (i >= anNs && type === TYPE.TSIG) {
+      // RFC 8945 §5.1: TSIG is the last additional record.
+      if (i !== anNs + ar - 1) return false;
+      q.tsigOwner = owner;
+      q.tsigRdata = rdata;
+      q.tsigRdlen = rdlen;
     }
     p = rdata + rdlen;
   }
-  if (p !== n) return PARSE.FORMERR;
-  if (q.hasEdns && q.ednsVersion !== 0) return PARSE.BADVERS;
-  return PARSE.OK;
+  return p === n;
+}
+
+/** The uncompressed wire form of the name at `off` (pointers followed), or null when malformed. */
+export function expandName(msg: Uint8Array, off: number): Uint8Array | null {
+  const out: number[] = [];
+  let pos = off;
+  let jumps = 0;
+  let seqStart = off;
+  for (;;) {
+    if (pos >= msg.length) return null;
+    const len = msg[pos]!;
+    if (len === 0) break;
+    if (len >= 0xc0) {
+      if (pos + 1 >= msg.length) return null;
+      const target = ((len & 0x3f) << 8) | msg[pos + 1]!;
+      if (target >= seqStart || ++jumps > MAX_POINTER_JUMPS) return null;
+      pos = target;
+      seqStart = target;
+      continue;
+    }
+    if (len > LIMIT.label || pos + 1 + len > msg.length || out.length + 1 + len + 1 > LIMIT.name) return null;
+    for (let i = pos; i <= pos + len; i++) out.push(msg[i]!);
+    pos += 1 + len;
+  }
+  out.push(0);
+  return Uint8Array.from(out);
 }

@@ -19,7 +19,8 @@ export const EDGE_ADDR: Record<string, string> = { use1: '127.0.0.71', euw1: '12
 
 /** Probe ids are the region ids; 32-hex-digit secrets. */
 export const KEYS: Record<string, string> = Object.fromEntries(REGIONS.map((r, i) => [r, `chaos-probe-key-${r}-${'0123456789abcdef'.slice(i)}${'x'.repeat(i)}`]));
-export const KEYS_ENV = Object.entries(KEYS).map(([id, k]) => `${id}=${k}`).join(',');
+/** EDGESTEER_PROBE_KEYS: `id region secret` (the probe id is its region here). */
+export const KEYS_ENV = Object.entries(KEYS).map(([id, k]) => `${id} ${id} ${k}`).join(',');
 
 /** A temp directory removed by cleanup(). */
 export function tempDir(prefix: string): { dir: string; cleanup(): void } {
@@ -30,7 +31,7 @@ export function tempDir(prefix: string): { dir: string; cleanup(): void } {
 /** Writes the probe key file (mode 600, as the loaders demand). */
 export function writeKeyFile(dir: string): string {
   const file = join(dir, 'probe-keys');
-  writeFileSync(file, Object.entries(KEYS).map(([id, k]) => `${id}=${k}`).join('\n') + '\n', { mode: 0o600 });
+  writeFileSync(file, Object.entries(KEYS).map(([id, k]) => `${id} ${id} ${k}`).join('\n') + '\n', { mode: 0o600 });
   return file;
 }
 

@@ -4,11 +4,20 @@
  * HTTP/2 preface straight away, while curl, fetch and browsers speak
  * HTTP/1.1 to a plain-HTTP port; Node's http2 module cannot serve both on
  * one cleartext socket, so the first bytes pick the server.
+ *
+ * Limits, so one client cannot starve the others: connections per source
+ * and in total through http-kit's ConnectionGate (an idle keep-alive
+ * connection of the heaviest source is closed when full); HTTP/1.1 head and
+ * whole-request deadlines (Node's checker); at most `maxStreamsPerSession`
+ * concurrent HTTP/2 streams (SETTINGS_MAX_CONCURRENT_STREAMS, enforced by
+ * nghttp2 with REFUSED_STREAM) and each stream reset once it has been open
+ * for `requestTimeoutMs`, however slowly its body trickles in.
  */
 import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createHttp2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import { constants as h2constants, createServer as createHttp2Server, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Stream } from 'node:http2';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
+import { ConnectionGate, type GateTicket } from '@edgesteer/http-kit/node';
 
 /** A request handler both servers accept (@hono/node-server's getRequestListener). */
 export type DualListener = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => void;
@@ -26,12 +35,28 @@ export interface DualServerOptions {
   sniffTimeoutMs?: number;
   /** An HTTP/2 session with no activity for this long is closed. Default 60 s. */
   h2IdleTimeoutMs?: number;
+  /** Concurrent HTTP/2 streams per connection. Default 100 (RFC 9113 §6.5.2 recommends no fewer). */
+  maxStreamsPerSession?: number;
+  /** Open connections in total. Default 4096. */
+  maxConnections?: number;
+  /** Open connections per source address (IPv6: per /64). Default 64. */
+  maxPerSource?: number;
 }
 
-export const DUAL_SERVER_DEFAULTS = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, sniffTimeoutMs: 10_000, h2IdleTimeoutMs: 60_000 } as const;
+export const DUAL_SERVER_DEFAULTS = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  sniffTimeoutMs: 10_000,
+  h2IdleTimeoutMs: 60_000,
+  maxStreamsPerSession: 100,
+  maxConnections: 4096,
+  maxPerSource: 64,
+} as const;
 
 export interface DualServer {
   server: Server;
+  /** The admission gate (open, refused and evicted counts). */
+  gate: ConnectionGate;
   /** Ends every open connection (keep-alive and HTTP/2 sessions), then stops listening. */
   close(): Promise<void>;
 }
@@ -49,11 +74,45 @@ export function createDualServer(listener: DualListener, opts: DualServerOptions
   // without it a client that sends its head one byte at a time holds the
   // connection forever.
   h1.emit('listening');
-  const h2 = createHttp2Server(listener as (req: Http2ServerRequest, res: Http2ServerResponse) => void);
+  const h2 = createHttp2Server({ settings: { maxConcurrentStreams: o.maxStreamsPerSession } }, listener as (req: Http2ServerRequest, res: Http2ServerResponse) => void);
   h2.setTimeout(o.h2IdleTimeoutMs);
   const sockets = new Set<Socket>();
+  const gate = new ConnectionGate({ maxConnections: o.maxConnections, maxPerSource: o.maxPerSource });
+  // Requests in flight per connection (keyed by the socket h1 sees and by the stream h2 sees).
+  const inFlight = new WeakMap<object, { ticket: GateTicket; active: number }>();
+  const begin = (key: object) => {
+    const e = inFlight.get(key);
+    if (!e) return;
+    e.active++;
+    e.ticket.busy();
+  };
+  const end = (key: object) => {
+    const e = inFlight.get(key);
+    if (!e) return;
+    e.active = Math.max(0, e.active - 1);
+    if (e.active === 0) e.ticket.idle();
+  };
+  h1.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    begin(req.socket);
+    res.once('close', () => end(req.socket));
+  });
+  h2.on('stream', (stream: ServerHttp2Stream) => {
+    const conn = stream.session?.socket as object | undefined;
+    if (conn) begin(conn);
+    // A whole-stream deadline: a body trickling in cannot keep a stream (and its memory) forever.
+    const timer = setTimeout(() => stream.close(h2constants.NGHTTP2_CANCEL), o.requestTimeoutMs);
+    stream.once('close', () => {
+      clearTimeout(timer);
+      if (conn) end(conn);
+    });
+  });
 
   const server = createNetServer((socket) => {
+    const ticket = gate.admit(socket);
+    if (!ticket) return;
+    // Idle (evictable when full) until a request is in flight: a client still sending its head holds nothing.
+    ticket.idle();
+    inFlight.set(socket, { ticket, active: 0 });
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     socket.once('error', () => socket.destroy());
@@ -70,7 +129,9 @@ export function createDualServer(listener: DualListener, opts: DualServerOptions
       socket.setTimeout(0);
       socket.pause();
       if (isH2) {
-        h2.emit('connection', replaying(socket, seen));
+        const stream = replaying(socket, seen);
+        inFlight.set(stream, inFlight.get(socket)!);
+        h2.emit('connection', stream);
       } else {
         socket.unshift(seen);
         h1.emit('connection', socket);
@@ -82,6 +143,7 @@ export function createDualServer(listener: DualListener, opts: DualServerOptions
 
   return {
     server,
+    gate,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

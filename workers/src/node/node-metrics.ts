@@ -6,10 +6,11 @@
  * It wraps the app's fetch and reads what the app answered, so the app stays
  * the same on both runtimes: the DoH rcode from the response message, the
  * client region from `x-edgesteer-region`, the ingest outcome from the JSON
- * body. Labels stay bounded: rcode names, policy region ids, route patterns
- * and reject reasons, never client input.
+ * body. Labels stay bounded: rcode names, policy region ids, route patterns,
+ * standard method names (else `other`) and reject reasons, never client input.
  */
 import { RCODE_NAMES } from '@edgesteer/dns-wire';
+import { methodLabel } from '@edgesteer/http-kit';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { WorkerApp } from '../app.js';
 
@@ -116,14 +117,15 @@ export function createWorkerNodeMetrics(worker: WorkerApp, opts: { processMetric
         const path = pathOf(req.url);
         if (path === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
           const text = await registry.metrics();
-          requests.inc({ method: req.method, route: '/metrics', status: '200' });
+          requests.inc({ method: methodLabel(req.method), route: '/metrics', status: '200' });
           return new Response(req.method === 'HEAD' ? null : text, { status: 200, headers: { 'content-type': registry.contentType, 'cache-control': 'no-store' } });
         }
         const t0 = performance.now();
         const route = routeOf(path);
         const res = await record(path, await fetch(req, env, ctx));
         duration.observe({ route }, (performance.now() - t0) / 1000);
-        requests.inc({ method: req.method, route, status: String(res.status) });
+        // A client picks the method (HTTP/2 `:method` is any token): label it from a closed set.
+        requests.inc({ method: methodLabel(req.method), route, status: String(res.status) });
         return res;
       };
     },

@@ -63,14 +63,6 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-/** Parses `host:port` or `[v6]:port`; throws E_LISTEN_INVALID. */
-export function parseListen(text: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text.trim());
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new Error(`E_LISTEN_INVALID: --listen expects host:port (e.g. 127.0.0.1:8787 or [::1]:8787), got "${text}"`);
-  return { host: (m[1] ?? m[2])!, port };
-}
-
 /** Starts the Worker on Node and resolves once it is listening. */
 export async function startWorkerNode(opts: WorkerNodeOptions): Promise<RunningWorker> {
   const log = opts.logger ?? silentLogger();

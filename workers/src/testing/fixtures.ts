@@ -3,7 +3,7 @@
  * end-to-end tests and the cross-plane conformance test
  * (`@edgesteer/worker/testing`). Not used by the Worker itself.
  */
-import { signReport, type Observation, type Report } from '@edgesteer/core';
+import { signReport, type Observation, type ProbeKeys, type Report } from '@edgesteer/core';
 import { parsePolicy, type Policy } from '@edgesteer/policy/neutral';
 
 /**
@@ -90,14 +90,12 @@ export function testPolicy(): Policy {
 }
 
 /** One probe per region, `<region>-probe`, each with its own 32-char secret. */
-export const TEST_PROBE_KEYS: ReadonlyMap<string, readonly string[]> = new Map([
-  ['us-east-probe', ['us-east-secret-0123456789abcdef']],
-  ['eu-west-probe', ['eu-west-secret-0123456789abcdef']],
-  ['ap-south-probe', ['ap-south-secret-0123456789abcdef']],
-]);
+export const TEST_PROBE_KEYS: ProbeKeys = new Map(
+  ['us-east', 'eu-west', 'ap-south'].map((region) => [`${region}-probe`, { region, secrets: [`${region}-secret-0123456789abcdef`] }] as const),
+);
 
-/** EDGESTEER_PROBE_KEYS text for TEST_PROBE_KEYS. */
-export const TEST_PROBE_KEYS_TEXT = [...TEST_PROBE_KEYS].map(([id, [k]]) => `${id}=${k}`).join(',');
+/** EDGESTEER_PROBE_KEYS text for TEST_PROBE_KEYS (`id region secret`, comma-separated). */
+export const TEST_PROBE_KEYS_TEXT = [...TEST_PROBE_KEYS].map(([id, k]) => `${id} ${k.region} ${k.secrets[0]}`).join(',');
 
 /** An observation of `edge` from `region` at `at`: ok with a connect RTT, or a timeout. */
 export function observation(region: string, edge: string, at: number, rttMs: number | null): Observation {
@@ -111,7 +109,7 @@ export async function signedReport(region: string, seq: number, observations: Ob
   const probe = `${region}-probe`;
   const report: Report = { probe, region, seq, sentAt: signedAt, observations };
   const body = JSON.stringify(report);
-  const key = TEST_PROBE_KEYS.get(probe)?.[0];
+  const key = TEST_PROBE_KEYS.get(probe)?.secrets[0];
   if (!key) throw new Error(`no test key for ${probe}`);
   const headers = { 'content-type': 'application/json', ...(await signReport(body, key, signedAt)) };
   return { body, headers, report };

@@ -79,7 +79,7 @@ export function registerController(program: Command): void {
     .option('--listen <host:port>', 'HTTP listen address (port 0 = any free port)', DEFAULT_LISTEN)
     .option('--state-dir <dir>', 'where table, decision state and recent observations are persisted', DEFAULT_STATE_DIR)
     .option('--no-state', 'keep state in memory only (nothing survives a restart)')
-    .option('--key-file <file>', 'probe HMAC keys, one "probe-id=secret" per line (default: $EDGESTEER_PROBE_KEYS)')
+    .option('--key-file <file>', 'probe HMAC keys, one "probe-id region secret" per line, chmod 600 (default: $EDGESTEER_PROBE_KEYS)')
     .option('--tick-ms <n>', 'decision tick: staleness and fail-static are re-evaluated this often', String(DEFAULT_TICK_MS))
     .option('--no-watch', 'do not watch the policy file (reload with POST /v1/reload)')
     .option('--no-route53', 'do not reconcile Route53, even when a zone has route53.hostedZoneId')
@@ -92,7 +92,7 @@ export function registerController(program: Command): void {
       'after',
       `
 Environment:
-  EDGESTEER_PROBE_KEYS   probe keys "id=secret,id2=secret2" (when --key-file is not given)
+  EDGESTEER_PROBE_KEYS   probe keys "id region secret,id2 region2 secret2" (when --key-file is not given)
   EDGESTEER_ADMIN_TOKEN  bearer token for POST /v1/reload (admin endpoints are off without it)
   EDGESTEER_LOG_LEVEL    pino level (default info); logs are JSON lines on stdout
 

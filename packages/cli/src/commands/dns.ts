@@ -1,5 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { DnsServerError, parseListen, RRL_DEFAULTS, startDnsMetricsListener, startDnsServer, type DnsMetricsListener } from '@edgesteer/dns-server';
+import type { ProbeKeys } from '@edgesteer/core';
+import { ProbeKeyError } from '@edgesteer/http-kit';
+import { loadProbeKeys, parseListen } from '@edgesteer/http-kit/node';
+import { DnsServerError, RRL_DEFAULTS, startDnsMetricsListener, startDnsServer, type DnsMetricsListener } from '@edgesteer/dns-server';
 import { pino } from 'pino';
 import { CliError } from '../cli-error.js';
 
@@ -21,6 +24,7 @@ interface DnsOptions {
   rrlRate: number;
   rrlSlip: number;
   rrlExempt: string;
+  nsid?: string;
 }
 
 function positiveInt(what: string, max: number) {
@@ -31,15 +35,12 @@ function positiveInt(what: string, max: number) {
   };
 }
 
-/** Probe keys from --key-file, else EDGESTEER_PROBE_KEYS, else none (the server then only follows or assumes up). */
-async function loadKeys(keyFile: string | undefined): Promise<Map<string, string[]>> {
-  const { parseProbeKeys, readProbeKeyFile, ControlError } = await import('@edgesteer/control');
+/** Probe keys through the one loader (--key-file, else EDGESTEER_PROBE_KEYS, else none: the server then only follows or assumes up). */
+function loadKeys(keyFile: string | undefined): ProbeKeys {
   try {
-    if (keyFile) return readProbeKeyFile(keyFile);
-    const env = process.env['EDGESTEER_PROBE_KEYS'];
-    return env ? parseProbeKeys(env, 'EDGESTEER_PROBE_KEYS') : new Map();
+    return loadProbeKeys({ keyFile });
   } catch (err) {
-    if (err instanceof ControlError) throw new CliError(err.code, err.message);
+    if (err instanceof ProbeKeyError) throw new CliError(err.code, err.message);
     throw err;
   }
 }
@@ -56,12 +57,12 @@ async function runDns(opts: DnsOptions): Promise<void> {
   const httpFlag = opts.httpListen !== undefined ? '--http-listen' : '--metrics-listen';
   if (httpListen !== undefined) {
     try {
-      metricsAt = parseListen(httpListen);
+      metricsAt = parseListen(httpListen, httpFlag);
     } catch (err) {
-      throw new CliError('E_USAGE', `${httpFlag}: ${(err as Error).message}`, 2);
+      throw new CliError('E_USAGE', (err as Error).message, 2);
     }
   }
-  const keys = opts.controller ? new Map<string, string[]>() : await loadKeys(opts.keyFile);
+  const keys: ProbeKeys = opts.controller ? new Map() : loadKeys(opts.keyFile);
   if (opts.controller !== undefined && !/^https?:\/\/[^/]/.test(opts.controller)) {
     throw new CliError('E_USAGE', `--controller "${opts.controller}" is not an http(s) URL (e.g. http://127.0.0.1:8080)`, 2);
   }
@@ -83,6 +84,7 @@ async function runDns(opts: DnsOptions): Promise<void> {
         exempt: opts.rrlExempt === 'none' ? [] : opts.rrlExempt.split(',').map((s) => s.trim()).filter(Boolean),
       },
       ...(opts.controller ? { controller: opts.controller } : { keys, tickMs: opts.tickMs, ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) }),
+      ...(opts.nsid ? { nsid: opts.nsid } : {}),
     });
   } catch (err) {
     if (err instanceof DnsServerError) throw new CliError(err.code, err.message);
@@ -147,6 +149,7 @@ export function registerDns(program: Command): void {
     .option('--rrl-rate <n>', 'response rate limit over UDP: responses per second per client /24 (IPv4) or /56 (IPv6) and response class; 0 = off', intFrom('--rrl-rate', 0, 1_000_000), RRL_DEFAULTS.ratePerSecond)
     .option('--rrl-slip <n>', 'every Nth rate-limited response is sent truncated (TC) so real clients retry over TCP; 0 = drop all, 1 = truncate all', intFrom('--rrl-slip', 0, 10), RRL_DEFAULTS.slip)
     .option('--rrl-exempt <cidrs>', 'comma-separated client networks never rate-limited, or "none"', RRL_DEFAULTS.exempt.join(','))
+    .option('--nsid <id>', 'name this server in answers to queries that ask for it (RFC 5001 NSID); 0x… for hex bytes (off by default)')
     .option('--log-level <level>', 'pino log level (fatal, error, warn, info, debug)', 'info')
     .addHelpText(
       'after',

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Observation } from '@edgesteer/core';
-import { createProbeLogger, createProbeMetrics, loadProbeKey, parseMetricsListen, ProbeError, runProbeOnce, startMetricsListener, startProbe, type MetricsListener, type ProbeMetrics, type StartProbeOptions } from '@edgesteer/probes';
+import { createProbeLogger, createProbeMetrics, loadProbeKey, ProbeError, runProbeOnce, startMetricsListener, startProbe, type MetricsListener, type ProbeMetrics, type StartProbeOptions } from '@edgesteer/probes';
+import { parseListen } from '@edgesteer/http-kit/node';
 import { CliError } from '../cli-error.js';
 import { readPolicy } from '../read-policy.js';
 
@@ -48,7 +49,7 @@ async function run(opts: ProbeCliOptions): Promise<void> {
   };
   try {
     if (reportTo.length > 0) {
-      const key = loadProbeKey({ probeId, ...(opts.keyFile ? { keyFile: opts.keyFile } : {}) });
+      const key = loadProbeKey({ probeId, region: opts.region, ...(opts.keyFile ? { keyFile: opts.keyFile } : {}) });
       if (key !== undefined) base.key = key;
     }
     if (opts.cloudwatch) {
@@ -74,7 +75,12 @@ async function run(opts: ProbeCliOptions): Promise<void> {
       return;
     }
 
-    const metricsAt = opts.metricsListen === undefined ? undefined : parseMetricsListen(opts.metricsListen);
+    let metricsAt: { host: string; port: number } | undefined;
+    try {
+      metricsAt = opts.metricsListen === undefined ? undefined : parseListen(opts.metricsListen, '--metrics-listen');
+    } catch (err) {
+      throw new ProbeError('E_PROBE_METRICS_LISTEN', (err as Error).message);
+    }
     const metrics: ProbeMetrics | undefined = metricsAt ? createProbeMetrics() : undefined;
     const print = opts.json ? (o: Observation) => process.stdout.write(JSON.stringify(o) + '\n') : undefined;
     const onObservation = metrics || print ? (o: Observation) => { metrics?.observe(o); print?.(o); } : undefined;
@@ -119,7 +125,7 @@ export function registerProbe(program: Command): void {
     .option('--cloudwatch-endpoint <url>', 'CloudWatch endpoint override (default: AWS_ENDPOINT_URL, else AWS)')
     .option('--once', 'check every edge once, deliver, and exit (1 if any sink failed)')
     .option('--json', 'print observations as JSON lines on stdout')
-    .option('--key-file <file>', 'HMAC key file (JSON or id=secret lines, mode 600); default: EDGESTEER_PROBE_KEY')
+    .option('--key-file <file>', 'HMAC key file ("id region secret" lines, mode 600); default: EDGESTEER_PROBE_KEY')
     .option('--probe-id <id>', 'probe id / key id (default: the region id)')
     .option('--metrics-listen <host:port>', 'serve Prometheus metrics at http://<host:port>/metrics (long-running mode only)')
     .option('--concurrency <n>', 'most checks open at once', positiveInt, 64)

@@ -3,6 +3,7 @@ import { loadPolicyFile, formatProblem } from '@edgesteer/policy';
 import { CliError } from '../cli-error.js';
 import { DEFAULT_PORTS, startStack, type StackPorts } from '../run/stack.js';
 import { banner } from '../run/banner.js';
+import { parseListen } from '@edgesteer/http-kit/node';
 
 interface RunFlags {
   policy: string;
@@ -25,6 +26,21 @@ async function run(flags: RunFlags): Promise<void> {
   if (!loaded.ok) {
     for (const p of loaded.problems) process.stderr.write(formatProblem(p) + '\n');
     throw new CliError('E_POLICY_INVALID', `${flags.policy} is invalid (${loaded.problems.length} problem(s) above); fix them and run again`);
+  }
+  // Every address through the one listen parser first: a typo is a usage error, not a half-started stack.
+  for (const [flag, value] of [
+    ['--controller-listen', flags.controllerListen],
+    ['--worker-listen', flags.workerListen],
+    ['--dns-listen', flags.dnsListen],
+    ['--control-listen', flags.controlListen],
+    ['--dns-metrics-listen', flags.dnsMetricsListen],
+    ['--probe-metrics-listen', flags.probeMetricsListen],
+  ] as const) {
+    try {
+      parseListen(value, flag);
+    } catch (err) {
+      throw new CliError('E_LISTEN_INVALID', (err as Error).message, 2);
+    }
   }
   const ports: StackPorts = {
     controller: flags.controllerListen,

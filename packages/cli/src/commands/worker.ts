@@ -1,9 +1,8 @@
-import { readFileSync, statSync } from 'node:fs';
-import { keyFileModeProblem } from '@edgesteer/core';
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { parseProbeKeys, WorkerError, type ProbeKeys } from '@edgesteer/worker';
-import { parseListen, startWorkerNode } from '@edgesteer/worker/node';
+import type { ProbeKeys } from '@edgesteer/core';
+import { loadProbeKeys, parseListen, PROBE_KEYS_ENV } from '@edgesteer/http-kit/node';
+import { startWorkerNode } from '@edgesteer/worker/node';
 import { CliError } from '../cli-error.js';
 
 interface WorkerFlags {
@@ -14,23 +13,13 @@ interface WorkerFlags {
   refreshMs: string;
 }
 
+/** The keys through the one loader (key file, else EDGESTEER_PROBE_KEYS); its codes become the CLI's. */
 function loadKeys(keyFile: string | undefined): { keys: ProbeKeys; source: string } {
   try {
-    if (keyFile) {
-      let text: string;
-      try {
-        text = readFileSync(keyFile, 'utf8');
-      } catch (err) {
-        throw new CliError('E_KEYS_INVALID', `cannot read key file ${keyFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      }
-      // Same rule as the controller and the probe: secrets readable by others are refused.
-      const modeProblem = keyFileModeProblem(keyFile, statSync(keyFile).mode);
-      if (modeProblem) throw new CliError('E_KEYS_PERMS', modeProblem);
-      return { keys: parseProbeKeys(text, keyFile), source: keyFile };
-    }
-    return { keys: parseProbeKeys(process.env['EDGESTEER_PROBE_KEYS'] ?? ''), source: 'EDGESTEER_PROBE_KEYS' };
+    return { keys: loadProbeKeys({ keyFile }), source: keyFile ?? PROBE_KEYS_ENV };
   } catch (err) {
-    if (err instanceof WorkerError) throw new CliError(err.code, err.message);
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('E_')) throw new CliError(code, (err as Error).message);
     throw err;
   }
 }
@@ -41,7 +30,7 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
   try {
     listen = parseListen(flags.listen);
   } catch (err) {
-    throw new CliError('E_LISTEN_INVALID', (err as Error).message.replace(/^E_LISTEN_INVALID: /, ''), 2);
+    throw new CliError('E_LISTEN_INVALID', (err as Error).message, 2);
   }
   const refreshMs = Number(flags.refreshMs);
   if (!Number.isInteger(refreshMs) || refreshMs < 50 || refreshMs > 60_000) {
@@ -89,14 +78,14 @@ export function registerWorker(program: Command): void {
     .description('Run the Worker on Node: DNS-over-HTTPS, the /resolve JSON API, HTTP steering and signed ingest (the same app as on Cloudflare).')
     .requiredOption('--policy <file>', 'policy file (YAML or JSON)')
     .option('--listen <host:port>', 'HTTP/1.1 and h2c listen address (port 0 = any free port)', '127.0.0.1:8787')
-    .option('--key-file <file>', 'probe HMAC keys, one "probe-id=secret" per line (default: $EDGESTEER_PROBE_KEYS)')
+    .option('--key-file <file>', 'probe HMAC keys, one "probe-id region secret" per line, chmod 600 (default: $EDGESTEER_PROBE_KEYS)')
     .option('--refresh-ms <n>', 're-run decide() when the table is older than this (staleness, fail-static)', '1000')
     .option('--no-watch', 'do not reload the policy when the file changes (SIGHUP still reloads)')
     .addHelpText(
       'after',
       `
 Environment:
-  EDGESTEER_PROBE_KEYS   probe keys "id=secret,id2=secret2" (when --key-file is not given)
+  EDGESTEER_PROBE_KEYS   probe keys "id region secret,id2 region2 secret2" (when --key-file is not given)
   EDGESTEER_LOG_LEVEL    pino level (default info); logs are JSON lines on stdout
 
 Endpoints:

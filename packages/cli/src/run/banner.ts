@@ -1,6 +1,7 @@
 /** The text `edgesteer run` prints once everything answers: what runs where, and what to try. */
 import type { Policy } from '@edgesteer/policy';
 import type { Stack, StackPorts } from './stack.js';
+import { parseListen } from '@edgesteer/http-kit/node';
 
 export interface BannerInput {
   policyFile: string;
@@ -12,8 +13,8 @@ export interface BannerInput {
 }
 
 function hostPort(listen: string): { host: string; port: string } {
-  const i = listen.lastIndexOf(':');
-  return { host: listen.slice(0, i), port: listen.slice(i + 1) };
+  const { host, port } = parseListen(listen);
+  return { host, port: String(port) };
 }
 
 export function banner(b: BannerInput): string {

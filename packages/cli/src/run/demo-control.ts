@@ -3,9 +3,16 @@
  * `edgesteer demo edge EDGE down|up|slow MS`) kill, slow or revive a demo
  * edge and watch the answers move. Loopback only; it controls demo servers,
  * nothing real.
+ *
+ * A web page the operator visits must not be able to drive it: a POST must
+ * be `application/json` (a cross-site form or `text/plain` fetch cannot set
+ * that without a CORS preflight, which is never granted), and a request
+ * whose Origin is not this endpoint's own, or that a browser marks as
+ * cross-site, is refused with 403.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseListen } from '@edgesteer/http-kit/node';
 import type { DemoEdges } from './demo-edges.js';
 
 export interface DemoControl {
@@ -17,9 +24,8 @@ const MAX_BODY = 4096;
 
 /** Serves GET /demo/edges and POST /demo/edges/:id {"action":"down"|"up"|"slow","ms":N}. */
 export function startDemoControl(demo: DemoEdges, listen: string): Promise<DemoControl> {
-  const i = listen.lastIndexOf(':');
-  const host = listen.slice(0, i);
-  const port = Number(listen.slice(i + 1));
+  const { host, port } = parseListen(listen);
+  let self = '';
   const send = (res: http.ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body) + '\n');
@@ -30,6 +36,11 @@ export function startDemoControl(demo: DemoEdges, listen: string): Promise<DemoC
     if (req.method === 'GET' && url.pathname === '/demo/edges') return send(res, 200, { edges: demo.edges() });
     const m = /^\/demo\/edges\/([a-z0-9-]+)$/.exec(url.pathname);
     if (req.method !== 'POST' || !m) return send(res, 404, { error: 'E_NOT_FOUND', message: 'use GET /demo/edges or POST /demo/edges/:id' });
+    const refusal = crossSiteProblem(req, self);
+    if (refusal) {
+      res.setHeader('connection', 'close');
+      return send(res, refusal.status, { error: refusal.code, message: refusal.message });
+    }
     const tooLarge = () => {
       // Answer with a clear 413 and close: the rest of the upload is not read.
       res.setHeader('connection', 'close');
@@ -71,10 +82,25 @@ export function startDemoControl(demo: DemoEdges, listen: string): Promise<DemoC
     server.once('error', reject);
     server.listen(port, host, () => {
       const a = server.address() as AddressInfo;
+      self = `http://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
       resolve({
-        url: `http://${host}:${a.port}`,
+        url: self,
         close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
       });
     });
   });
+}
+
+/** Why a POST may come from another web page (see module doc), or undefined when it is a direct client's. */
+function crossSiteProblem(req: http.IncomingMessage, self: string): { status: number; code: string; message: string } | undefined {
+  const origin = req.headers['origin'];
+  const site = req.headers['sec-fetch-site'];
+  if ((origin !== undefined && origin !== self) || (site !== undefined && site !== 'same-origin' && site !== 'none')) {
+    return { status: 403, code: 'E_CROSS_ORIGIN', message: `requests from other origins (${String(origin ?? site).slice(0, 64)}) are refused; use \`edgesteer demo edge …\` or curl` };
+  }
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') {
+    return { status: 415, code: 'E_CONTENT_TYPE', message: `POST needs Content-Type: application/json (got "${type.slice(0, 64) || 'none'}")` };
+  }
+  return undefined;
 }

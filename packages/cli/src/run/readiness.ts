@@ -4,6 +4,7 @@
  */
 import dgram from 'node:dgram';
 import { encodeQuery, TYPE } from '@edgesteer/dns-wire';
+import { parseListen } from '@edgesteer/http-kit/node';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -30,9 +31,7 @@ export async function waitForHttp(url: string, timeoutMs: number): Promise<void>
 
 /** Sends UDP queries to host:port until one is answered NOERROR, or throws after `timeoutMs`. */
 export async function waitForDns(listen: string, name: string, timeoutMs: number): Promise<void> {
-  const i = listen.lastIndexOf(':');
-  const host = listen.slice(0, i).replace(/^\[|\]$/g, '');
-  const port = Number(listen.slice(i + 1));
+  const { host, port } = parseListen(listen);
   const sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
   const deadline = Date.now() + timeoutMs;
   try {

@@ -15,6 +15,8 @@ import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'n
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { formatProbeKeyLine } from '@edgesteer/http-kit';
+import { parseListen } from '@edgesteer/http-kit/node';
 import type { Policy } from '@edgesteer/policy';
 import { startDemoEdges, type DemoEdges } from './demo-edges.js';
 import { startDemoControl, type DemoControl } from './demo-control.js';
@@ -112,11 +114,10 @@ function spawnChild(name: string, args: string[], env: NodeJS.ProcessEnv, opts: 
  * gets `port + i`.
  */
 async function metricsListens(base: string, count: number): Promise<string[]> {
-  const i = base.lastIndexOf(':');
-  const host = base.slice(0, i);
-  const port = Number(base.slice(i + 1));
+  const { host, port } = parseListen(base);
+  const shown = host.includes(':') ? `[${host}]` : host;
   const out: string[] = [];
-  for (let n = 0; n < count; n++) out.push(`${host}:${port === 0 ? await freePort(host) : port + n}`);
+  for (let n = 0; n < count; n++) out.push(`${shown}:${port === 0 ? await freePort(host) : port + n}`);
   return out;
 }
 
@@ -140,7 +141,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   // Per-probe HMAC keys, made fresh for this run and readable only by us.
   const keys = new Map(opts.policy.regions.map((r) => [`probe-${r.id}`, randomBytes(32).toString('hex')]));
   const keyFile = join(opts.stateDir, 'probe-keys');
-  writeFileSync(keyFile, [...keys].map(([id, k]) => `${id}=${k}`).join('\n') + '\n', { mode: 0o600 });
+  // One key per region, bound to it (`id region secret`): a leaked key speaks for its region only.
+  writeFileSync(keyFile, opts.policy.regions.map((r) => formatProbeKeyLine(`probe-${r.id}`, r.id, keys.get(`probe-${r.id}`)!)).join('\n') + '\n', { mode: 0o600 });
 
   const demo = await startDemoEdges(opts.policy);
   const control = await startDemoControl(demo, opts.ports.control);

@@ -2,17 +2,17 @@
  * Test fixtures shared by the controller's unit tests and the end-to-end
  * test: a three-region policy, probe keys, signed requests.
  */
-import { signReport, type Observation, type Report } from '@edgesteer/core';
+import { signReport, type Observation, type ProbeKeys, type Report } from '@edgesteer/core';
 import { PolicySchema, type Policy, type PolicyInput } from '@edgesteer/policy';
 
 export const REGIONS = ['us-east', 'eu-west', 'ap-south'] as const;
 export const EDGES = ['use1', 'euw1', 'aps1'] as const;
 
 /** Probe id and key per region (probe id = `probe-<region>`). */
-export const PROBE_KEYS: ReadonlyMap<string, readonly string[]> = new Map(REGIONS.map((r) => [`probe-${r}`, [`secret-for-${r}-0123456789abcdef`]]));
+export const PROBE_KEYS: ProbeKeys = new Map(REGIONS.map((r) => [`probe-${r}`, { region: r, secrets: [`secret-for-${r}-0123456789abcdef`] }]));
 
-/** `EDGESTEER_PROBE_KEYS` value matching {@link PROBE_KEYS}. */
-export const PROBE_KEYS_ENV = [...PROBE_KEYS].map(([id, [k]]) => `${id}=${k}`).join(',');
+/** `EDGESTEER_PROBE_KEYS` value matching {@link PROBE_KEYS} (`id region secret`, comma-separated). */
+export const PROBE_KEYS_ENV = [...PROBE_KEYS].map(([id, k]) => `${id} ${k.region} ${k.secrets[0]}`).join(',');
 
 /** The fixture policy as an operator would write it (YAML/JSON-ready). */
 export function testPolicyInput(over: Partial<PolicyInput> = {}): PolicyInput {
@@ -71,7 +71,7 @@ export function report(region: string, seq: number, sentAt: number, observations
 /** Signed POST /v1/observations request parts for a report. */
 export async function signed(r: Report, now: number, key?: string): Promise<{ body: string; headers: Record<string, string> }> {
   const body = JSON.stringify(r);
-  const secret = key ?? PROBE_KEYS.get(r.probe)?.[0] ?? 'no-such-key-0000000000';
+  const secret = key ?? PROBE_KEYS.get(r.probe)?.secrets[0] ?? 'no-such-key-0000000000';
   const headers = await signReport(body, secret, now, r.probe);
   return { body, headers: { ...headers, 'content-type': 'application/json' } };
 }
