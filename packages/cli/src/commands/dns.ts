@@ -1,3 +1,5 @@
+import { readFileSync, statSync } from 'node:fs';
+import { keyFileModeProblem, parseProbeKeyText } from '@edgesteer/core';
 import { InvalidArgumentError, type Command } from 'commander';
 import { DnsServerError, parseListen, RRL_DEFAULTS, startDnsMetricsListener, startDnsServer, type DnsMetricsListener } from '@edgesteer/dns-server';
 import { pino } from 'pino';
@@ -31,17 +33,28 @@ function positiveInt(what: string, max: number) {
   };
 }
 
-/** Probe keys from --key-file, else EDGESTEER_PROBE_KEYS, else none (the server then only follows or assumes up). */
-async function loadKeys(keyFile: string | undefined): Promise<Map<string, string[]>> {
-  const { parseProbeKeys, readProbeKeyFile, ControlError } = await import('@edgesteer/control');
-  try {
-    if (keyFile) return readProbeKeyFile(keyFile);
-    const env = process.env['EDGESTEER_PROBE_KEYS'];
-    return env ? parseProbeKeys(env, 'EDGESTEER_PROBE_KEYS') : new Map();
-  } catch (err) {
-    if (err instanceof ControlError) throw new CliError(err.code, err.message);
-    throw err;
+/** Probe keys from --key-file, else EDGESTEER_PROBE_KEYS, else none (the server then only follows or assumes up). Core's format and file-mode rule, as every receiver. */
+function loadKeys(keyFile: string | undefined): Map<string, string[]> {
+  let text: string;
+  let source: string;
+  if (keyFile) {
+    try {
+      const perms = keyFileModeProblem(keyFile, statSync(keyFile).mode);
+      if (perms) throw new CliError('E_KEYS_INVALID', perms);
+      text = readFileSync(keyFile, 'utf8');
+    } catch (err) {
+      if (err instanceof CliError) throw err;
+      throw new CliError('E_KEYS_INVALID', `cannot read key file ${keyFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    source = keyFile;
+  } else {
+    text = process.env['EDGESTEER_PROBE_KEYS'] ?? '';
+    source = 'EDGESTEER_PROBE_KEYS';
+    if (!text) return new Map();
   }
+  const r = parseProbeKeyText(text, source);
+  if (!r.ok) throw new CliError('E_KEYS_INVALID', r.problem.message);
+  return r.keys;
 }
 
 async function runDns(opts: DnsOptions): Promise<void> {
@@ -61,7 +74,7 @@ async function runDns(opts: DnsOptions): Promise<void> {
       throw new CliError('E_USAGE', `${httpFlag}: ${(err as Error).message}`, 2);
     }
   }
-  const keys = opts.controller ? new Map<string, string[]>() : await loadKeys(opts.keyFile);
+  const keys = opts.controller ? new Map<string, string[]>() : loadKeys(opts.keyFile);
   if (opts.controller !== undefined && !/^https?:\/\/[^/]/.test(opts.controller)) {
     throw new CliError('E_USAGE', `--controller "${opts.controller}" is not an http(s) URL (e.g. http://127.0.0.1:8080)`, 2);
   }
