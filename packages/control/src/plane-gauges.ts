@@ -27,7 +27,7 @@ export function registerPlaneGauges(registry: Registry, controller: Controller):
     labelNames: ['plane'],
     registers,
     collect() {
-      this.set({ plane: 'controller' }, healthView(controller).status === 'ok' ? 1 : 0);
+      this.set({ plane: 'controller' }, healthView(controller).sync.synced ? 1 : 0);
     },
   });
   new Gauge({
