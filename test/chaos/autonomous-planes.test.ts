@@ -64,7 +64,8 @@ function startController(): ChaosProc {
 function startDns(name = 'dns', port = ports.dns, http = ports.dnsHttp, state = join(tmp.dir, 'dns')): ChaosProc {
   return startProc(name, ['dns', '--policy', policyFile, '--listen', `127.0.0.1:${port}`, '--http-listen', `127.0.0.1:${http}`, '--key-file', keyFile, '--state-dir', state, '--tick-ms', '100', '--rrl-rate', '0']);
 }
-const dnsReady = (p: ChaosProc) => p.waitForLog((l) => l.event === 'metrics_listening', 20_000, 'dns http listener');
+const dnsReady = (p: ChaosProc) => p.waitForLog((l) => l.event === 'metrics_listening', 60_000, 'dns http listener');
+const ctlReady = (p: ChaosProc) => readyUrl(p, 'controller_listening', 60_000);
 
 // ---- answers, sampled every 100 ms ------------------------------------------------------------
 
@@ -181,7 +182,7 @@ beforeAll(async () => {
   dns = startDns();
   worker = startProc('worker', ['worker', '--policy', policyFile, '--listen', '127.0.0.1:0', '--key-file', keyFile, '--refresh-ms', '100']);
   const wd = startWranglerDev({ policyFile, vars: { EDGESTEER_PROBE_KEYS: KEYS_ENV, STATE_CACHE_MS: '0', REFRESH_MS: '100' } });
-  const [, , w, d] = await Promise.all([readyUrl(controller, 'controller_listening'), dnsReady(dns), readyUrl(worker, 'worker_ready'), wd]);
+  const [, , w, d] = await Promise.all([ctlReady(controller), dnsReady(dns), readyUrl(worker, 'worker_ready', 60_000), wd]);
   url.worker = w;
   workerd = d;
   url.workerd = d.url;
@@ -191,7 +192,7 @@ beforeAll(async () => {
   probes = await Promise.all(REGIONS.map((region) => startProbe({ policy, region, probeId: region, reportTo, key: KEYS[region]!, logLevel: 'silent' })));
   watches = [watch('dns', () => askDig(ports.dns)), watch('worker-node', () => askDoh(url.worker)), watch('workerd', () => askDoh(url.workerd))];
   await allPlanes((s) => s.rcode === 'NOERROR' && s.addrs.includes(DEAD), 20_000, 'every plane to answer euw1 for eu-west');
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await Promise.all(watches.map((w) => w.stop()));
@@ -243,7 +244,7 @@ describe('no single brain: every self-hosted plane decides for itself', () => {
       extra: Object.entries(times).map(([p, ms]) => `${p} ${secs(ms)} s (alive: ${secs(baseline[p] ?? NaN)} s)`),
     });
     controller = startController();
-    await readyUrl(controller, 'controller_listening');
+    await ctlReady(controller);
   }, 40_000);
 
   it('a DNS server started with no controller and no state never answers an edge its probe data says is down; /healthz not ok until synced', async () => {
@@ -309,7 +310,7 @@ describe('no single brain: every self-hosted plane decides for itself', () => {
     const restartAt = Date.now();
     controller = startController();
     dns = startDns();
-    await Promise.all([readyUrl(controller, 'controller_listening'), dnsReady(dns)]);
+    await Promise.all([ctlReady(controller), dnsReady(dns)]);
     const d = watches.find((w) => w.plane === 'dns')!;
     await until(() => d.samples.some((s) => s.at > restartAt && s.rcode === 'NOERROR' && s.addrs.length > 0), 10_000, 'DNS answers after the restart');
     const correctAt = d.samples.find((s) => s.at > restartAt && s.rcode === 'NOERROR' && s.addrs.length > 0)!.at;
@@ -386,7 +387,7 @@ describe('no single brain: every self-hosted plane decides for itself', () => {
       const t0 = Date.now();
       controller = startController();
       dns = startDns();
-      await Promise.all([readyUrl(controller, 'controller_listening'), dnsReady(dns)]);
+      await Promise.all([ctlReady(controller), dnsReady(dns)]);
       restartMs.push(Date.now() - t0);
       const [c, n] = await Promise.all([getJson<Health>(`${url.ctl}/healthz`), getJson<Health>(`${url.dnsHttp}/healthz`)]);
       for (const [plane, h] of [['controller', c], ['dns', n]] as const) {
