@@ -35,7 +35,7 @@ const SECONDS = arg('seconds', 6);
 const REGIONS = ['us-east', 'eu-west', 'ap-south'];
 
 const dir = mkdtempSync(join(tmpdir(), 'edgesteer-fanout-'));
-const edges = Array.from({ length: EDGES }, (_, i) => ({ id: `e${i}`, region: REGIONS[i % 3], ipv4: [`127.0.1.${i + 1}`], check: { type: 'http', port: 9, intervalMs: FLUSH_MS } }));
+const edges = Array.from({ length: EDGES }, (_, i) => ({ id: `e${i}`, region: REGIONS[i % 3], ipv4: [`127.0.1.${i + 1}`], check: { type: 'http', port: 9, intervalMs: 5000, timeoutMs: 1000 } }));
 const policy = {
   version: 1,
   owner: 'fanout',
@@ -68,7 +68,7 @@ function cpuSeconds(pid) {
 }
 
 async function start(name, args, readyEvent) {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EDGESTEER_LOG_LEVEL: 'warn' } });
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let buf = '';
   const ready = new Promise((resolve, reject) => {
     const onData = (d) => {

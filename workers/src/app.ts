@@ -14,7 +14,8 @@
  * GET  /healthz                 table version, hash and age; policy and state status
  */
 import { Hono, type Context } from 'hono';
-import { syncStatus, type RoutingTable } from '@edgesteer/core';
+import type { RoutingTable } from '@edgesteer/core';
+import { workerPlaneHealth } from './plane-health.js';
 import { buildAnswerPlane, type AnswerPlane } from '@edgesteer/dns-wire';
 import { isClientAbort, readBodyLimited } from '@edgesteer/http-kit';
 import { parseCidr, type Policy } from '@edgesteer/policy/neutral';
@@ -198,15 +199,10 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
     const s = view.snapshot;
     const policyError = engine.policyError();
     // The plane health contract (shared with the DNS server and the controller).
-    const sync = s ? syncStatus(view.loaded.policy, s.state, now) : undefined;
-    const status = !sync ? 'unsynced' : sync.synced ? 'ok' : s?.stats.lastReportAt === undefined ? 'unsynced' : 'stale';
+    const { sync, ...plane } = workerPlaneHealth(view, now);
     return json({
       ok: true,
-      plane: 'worker',
-      status,
-      policyHash: t.policyHash,
-      clientMapHash: null,
-      lastObservationAt: sync?.lastObservationAt ?? null,
+      ...plane,
       ...(sync ? { sync: { freshRegions: sync.freshRegions, needed: sync.needed } } : {}),
       table: { version: t.version, hash: t.hash, policyHash: t.policyHash, generatedAt: t.generatedAt, ageMs: Math.max(0, now - t.generatedAt), assumeUp: s === null },
       policy: { source: view.loaded.source, loadedAt: view.loaded.loadedAt, ...(policyError ? { lastError: policyError } : {}) },

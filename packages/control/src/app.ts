@@ -195,6 +195,8 @@ export function createControllerApp(deps: ControllerAppDeps): ControllerApp {
     if (!auth.ok) return json(c, auth.status, errorBody(auth.code, auth.message), auth.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
     if (!deps.reload) return json(c, 409, errorBody(CONTROL_ERRORS.E_POLICY_INVALID, 'this controller was started without a policy file to reload'));
     const r = await deps.reload();
+    // Answer with the table the new policy produced, once it is published (its state on disk).
+    await controller.published();
     if (r.result === 'invalid') return json(c, 422, errorBody(CONTROL_ERRORS.E_POLICY_INVALID, 'policy file rejected; the previous policy keeps serving', { problems: r.problems }));
     return json(c, 200, { ok: true, ...r, policyHash: controller.table.policyHash, table: { version: controller.table.version, hash: controller.table.hash } });
   });

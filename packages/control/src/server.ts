@@ -19,6 +19,7 @@ import { createControllerLogger, type Logger } from './logger.js';
 import { createControllerMetrics, processRegistry } from './metrics.js';
 import { PolicyWatcher } from './policy-watcher.js';
 import { StateStore } from './state-store.js';
+import { registerPlaneGauges } from './plane-gauges.js';
 
 /** Default state directory (relative to the working directory). */
 export const DEFAULT_STATE_DIR = '.edgesteer-state';
@@ -124,6 +125,7 @@ export async function startController(opts: StartControllerOptions): Promise<Run
     metrics,
     ...(restore ? { restore } : {}),
   });
+  registerPlaneGauges(metrics.registry, controller);
   store?.attach(controller);
   // Persist before publish: no client sees a table whose state could be lost to a SIGKILL.
   if (store) controller.persistBeforePublish(() => store.flush());

@@ -94,8 +94,9 @@ export interface HealthView {
   plane: 'controller';
   /**
    * `degraded` while the policy file on disk is invalid (the previous policy
-   * keeps serving); else `unsynced` before fresh data from quorum regions
-   * ever arrived, `stale` when it had it and lost it, `ok`.
+   * keeps serving); else `unsynced` before any observation, `stale` when no
+   * observation is fresh any more (fail-static), `ok`. Whether quorum
+   * regions back every edge: `sync.synced`.
    */
   status: 'ok' | 'degraded' | 'unsynced' | 'stale';
   now: number;
@@ -107,7 +108,7 @@ export interface HealthView {
   lastObservationAt: number | null;
   /** State history id: versions compare only within one epoch. */
   epoch: string;
-  sync: { freshRegions: string[]; needed: number };
+  sync: { synced: boolean; freshRegions: string[]; needed: number };
   policy: { file?: string; hash: string; loadedAt: number; errors: string[] };
   lastReportAt?: number;
   lastReportAgeMs?: number;
@@ -124,7 +125,8 @@ export function healthView(c: Controller): HealthView {
     probes[id] = { region: p.region, seq: p.seq, lastReportAt: p.lastReportAt, ageMs: now - p.lastReportAt };
   }
   const sync = syncStatus(c.policy, c.state, now);
-  const status: HealthView['status'] = errors.length > 0 ? 'degraded' : sync.synced ? 'ok' : c.lastReportAt === undefined ? 'unsynced' : 'stale';
+  // The controller is an observer: `ok` once it has data and some of it is fresh; quorum detail is in `sync`.
+  const status: HealthView['status'] = errors.length > 0 ? 'degraded' : sync.lastObservationAt === null ? 'unsynced' : sync.freshRegions.length === 0 ? 'stale' : 'ok';
   return {
     ok: true,
     plane: 'controller',
@@ -135,7 +137,7 @@ export function healthView(c: Controller): HealthView {
     clientMapHash: null,
     lastObservationAt: sync.lastObservationAt,
     epoch: c.epoch,
-    sync: { freshRegions: sync.freshRegions, needed: sync.needed },
+    sync: { synced: sync.synced, freshRegions: sync.freshRegions, needed: sync.needed },
     policy: { ...(c.policyFile ? { file: c.policyFile } : {}), hash: t.policyHash, loadedAt: c.policyLoadedAt, errors },
     ...(c.lastReportAt !== undefined ? { lastReportAt: c.lastReportAt, lastReportAgeMs: now - c.lastReportAt } : {}),
     probes,

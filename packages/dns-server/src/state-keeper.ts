@@ -82,6 +82,8 @@ export class StateKeeper {
   epoch: string | undefined;
   /** Tables refused because they were older than the one served. */
   refusedOlder = 0;
+  /** A table from the controller has been accepted (the assume-up start table is not one). */
+  private followed = false;
   private stateFile: PlaneStateFile | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private follower: TableFollower | undefined;
@@ -199,9 +201,10 @@ export class StateKeeper {
    * lost its state) is accepted and logged.
    */
   private followTable(table: RoutingTable, meta: TableMeta): boolean {
-    const sameEpoch = meta.epoch === undefined || this.epoch === undefined || meta.epoch === this.epoch;
+    // A controller that sends no epoch is taken as one history (never going back is still enforced).
+    const sameEpoch = meta.epoch === this.epoch;
     const older = table.version < this.table.version || (table.version === this.table.version && table.hash !== this.table.hash);
-    if (sameEpoch && older && this.epoch !== undefined) {
+    if (this.followed && sameEpoch && older) {
       this.refusedOlder++;
       this.opts.log.warn(
         { event: 'table_refused', code: 'E_DNS_TABLE_OLDER', version: table.version, hash: table.hash, servingVersion: this.table.version, servingHash: this.table.hash, epoch: meta.epoch },
@@ -209,10 +212,11 @@ export class StateKeeper {
       );
       return false;
     }
-    if (meta.epoch !== undefined && this.epoch !== undefined && meta.epoch !== this.epoch) {
+    if (this.followed && meta.epoch !== this.epoch) {
       this.opts.log.warn({ event: 'controller_epoch_changed', from: this.epoch, to: meta.epoch, version: table.version }, 'the controller started a new state history (epoch); following it');
     }
-    if (meta.epoch !== undefined) this.epoch = meta.epoch;
+    this.epoch = meta.epoch;
+    this.followed = true;
     const wasHeld = this.hold;
     this.hold = false;
     if (!this.setTable(table) && wasHeld) this.publish(this.table, false, 'synced');

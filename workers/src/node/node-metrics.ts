@@ -12,6 +12,7 @@
 import { RCODE_NAMES } from '@edgesteer/dns-wire';
 import { methodLabel } from '@edgesteer/http-kit';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { workerPlaneHealth } from '../plane-health.js';
 import type { WorkerApp } from '../app.js';
 
 type Fetch = (req: Request, env?: unknown, ctx?: never) => Response | Promise<Response>;
@@ -76,6 +77,29 @@ export function createWorkerNodeMetrics(worker: WorkerApp, opts: { processMetric
     registers,
     async collect() {
       this.set(Math.max(0, Date.now() - (await worker.engine.view()).table.generatedAt) / 1000);
+    },
+  });
+
+  // The plane health contract, as on /healthz (and as the DNS server and the controller publish it).
+  new Gauge({
+    name: 'edgesteer_plane_info',
+    help: 'This plane: status (ok, unsynced, stale), table and policy hashes, client map hash ("" when none).',
+    labelNames: ['plane', 'status', 'table_hash', 'policy_hash', 'client_map_hash'],
+    registers,
+    async collect() {
+      const view = await worker.engine.view();
+      const h = workerPlaneHealth(view, Date.now());
+      this.reset();
+      this.set({ plane: 'worker', status: h.status, table_hash: view.table.hash, policy_hash: h.policyHash, client_map_hash: h.clientMapHash ?? '' }, 1);
+    },
+  });
+  new Gauge({
+    name: 'edgesteer_plane_synced',
+    help: '1 when fresh data from quorum regions backs the table.',
+    labelNames: ['plane'],
+    registers,
+    async collect() {
+      this.set({ plane: 'worker' }, workerPlaneHealth(await worker.engine.view(), Date.now()).status === 'ok' ? 1 : 0);
     },
   });
 

@@ -153,7 +153,7 @@ export function registerDns(program: Command): void {
     .option('--log-level <level>', 'pino log level (fatal, error, warn, info, debug)', 'info')
     .addHelpText(
       'after',
-      '\nExamples:\n  edgesteer dns --policy config/policy.yaml --listen 127.0.0.1:5353 --http-listen 127.0.0.1:9153 --key-file probe-keys --state-dir state/dns\n  edgesteer probe --policy config/policy.yaml --region eu-west --report-to http://127.0.0.1:9153\n  dig @127.0.0.1 -p 5353 cdn.example.com +subnet=10.2.3.0/24\n  edgesteer dns --policy config/policy.yaml --controller http://127.0.0.1:8080 --workers 2\n',
+      '\nExamples:\n  edgesteer dns --policy config/policy.yaml --listen 127.0.0.1:5353 --http-listen 127.0.0.1:9153 --key-file probe-keys --state-dir .edgesteer-state/dns\n  edgesteer probe --policy config/policy.yaml --region eu-west --report-to http://127.0.0.1:9153\n  dig @127.0.0.1 -p 5353 cdn.example.com +subnet=10.2.3.0/24\n  edgesteer dns --policy config/policy.yaml --controller http://127.0.0.1:8080 --workers 2\n',
     )
     .action(async (opts: DnsOptions) => {
       await runDns(opts);
