@@ -41,6 +41,7 @@ describe('checkReport', () => {
       code: 'E_REPORT_SCHEMA',
       reason: 'schema',
     },
+    { name: 'a report sent after it was signed (sentAt a day ahead)', body: JSON.stringify(report({ sentAt: NOW + 86_400_000, observations: [] })), code: 'E_REPORT_SCHEMA', reason: 'schema' },
     { name: 'a key bound to a region no longer in the policy', body: JSON.stringify(report({ probe: 'mars', region: 'mars', observations: [] })), headers: 'mars', code: 'E_REPORT_UNKNOWN_REGION', reason: 'unknown_region' },
     // Row 1 of #14: the eu key claimed us (a faked cross-region quorum).
     { name: 'a report for another region than its key’s', body: JSON.stringify(report({ region: 'us', observations: [{ probeRegion: 'us', edge: 'edge-a', at: NOW, ok: false }] })), code: 'E_REPORT_REGION_FORBIDDEN', reason: 'region_forbidden' },

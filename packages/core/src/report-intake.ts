@@ -14,7 +14,7 @@
  */
 import type { Policy } from '@edgesteer/policy/neutral';
 import { checkReportHeaders, headerValue, TIMESTAMP_HEADER, verifyReport, type ReportAuthCode, type VerifyReportInput } from './report-auth.js';
-import { ReportSchema, type Report } from './types.js';
+import { MAX_OBSERVATION_LEAD_MS, ReportSchema, type Report } from './types.js';
 
 /**
  * A probe's key as receivers hold it: the one region it may report for and
@@ -156,6 +156,13 @@ export async function checkReport(input: CheckReportInput): Promise<ReportCheck>
     return { ok: false, ...refusal, ...(verified.code === 'malformed' ? { problems: reportSchemaProblems(input.body) } : {}) };
   }
   const report = verified.report;
+  // verifyReport accepted the header as decimal epoch ms inside the window.
+  const signedAt = Number(headerValue(input.headers, TIMESTAMP_HEADER));
+  // A probe signs at send time (also on retries), after it assembled the report: sentAt cannot be later.
+  if (report.sentAt > signedAt + MAX_OBSERVATION_LEAD_MS) {
+    const message = `sentAt ${report.sentAt} is after the signing time ${signedAt} (+${MAX_OBSERVATION_LEAD_MS / 1000} s); check the probe's clock`;
+    return { ok: false, code: 'E_REPORT_SCHEMA', reason: 'schema', message, problems: [{ path: 'sentAt', message }] };
+  }
   const bound = keys(report.probe)!.region;
   if (report.region !== bound) {
     const message = `probe key "${report.probe}" is bound to region "${bound}" and cannot report for "${report.region}"`;
@@ -170,8 +177,7 @@ export async function checkReport(input: CheckReportInput): Promise<ReportCheck>
     const message = `observations[${stray}].probeRegion "${report.observations[stray]?.probeRegion}" differs from the report's region "${report.region}"`;
     return { ok: false, code: 'E_REPORT_REGION_MISMATCH', reason: 'region_mismatch', message };
   }
-  // verifyReport accepted the header as decimal epoch ms inside the window.
-  return { ok: true, report, signedAt: Number(headerValue(input.headers, TIMESTAMP_HEADER)) };
+  return { ok: true, report, signedAt };
 }
 
 /** Every zod problem (at most 50) of a body that failed the report schema; one entry if it is not even JSON. */
