@@ -6,10 +6,8 @@ import type { DnsServer } from './options.js';
 import { UDPClient } from 'dns2';
 import { captureLogger, testPolicy } from './test-support.js';
 
-const KEYS = new Map([
-  ['us-east', ['dns-intake-test-key-us-east-0001']],
-  ['eu-west', ['dns-intake-test-key-eu-west-0002']],
-]);
+const SECRETS: Record<string, string> = { 'us-east': 'dns-intake-test-key-us-east-0001', 'eu-west': 'dns-intake-test-key-eu-west-0002' };
+const KEYS = new Map(Object.entries(SECRETS).map(([region, secret]) => [region, { region, secrets: [secret] }]));
 let seq = Date.now() * 1000;
 let dns: DnsServer;
 let http: DnsMetricsListener;
@@ -32,7 +30,7 @@ function round(region: string, at: number, down: string[]): Observation[] {
 async function post(region: string, obs: Observation[], o: { key?: string; seq?: number; body?: (b: string) => string } = {}): Promise<{ status: number; body: { ok: boolean; error?: { code: string; reason: string }; table?: { version: number } } }> {
   const at = Date.now();
   const body = JSON.stringify({ probe: region, region, seq: o.seq ?? ++seq, sentAt: at, observations: obs });
-  const headers = await signReport(body, o.key ?? KEYS.get(region)![0]!, at, region);
+  const headers = await signReport(body, o.key ?? SECRETS[region]!, at, region);
   const res = await fetch(`${base}/v1/observations`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: o.body ? o.body(body) : body });
   return { status: res.status, body: (await res.json()) as never };
 }
