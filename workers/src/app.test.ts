@@ -84,7 +84,8 @@ describe('DoH answers (GET and POST)', () => {
         const match = buildRegionMatcher(policy).match(ecs.address.slice(0, ecs.family === 1 ? 4 : 16), ecs.sourcePrefix);
         expect(match.region).toBe(region);
         expect(m.edns?.ecs?.scopePrefix).toBe(match.scopePrefix);
-        if (match.matched) expect(match.scopePrefix).toBe(subnet.includes(':') ? 48 : 16);
+        // A matched network answers alike throughout, so the scope is at most its prefix (shorter when a neighbour answers the same).
+        if (match.matched) expect(match.scopePrefix).toBeLessThanOrEqual(subnet.includes(':') ? 48 : 16);
       });
     }
   }

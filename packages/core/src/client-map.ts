@@ -1,0 +1,472 @@
+/**
+ * The compiled client map: every IPv4 and IPv6 address → a region, as
+ * sorted ranges (each range runs from its start to the next range's start),
+ * adjacent ranges of the same region merged. Immutable and runtime-neutral:
+ * the DNS server, the Worker on Node and the Worker in workerd answer from
+ * the same map, shipped between them as {@link ClientMap.serialize} bytes.
+ *
+ * Hash contract: `hash` is the lowercase hex SHA-256 of `serialize()` (the
+ * "ESCM" v1 layout below), so equal hashes mean the same regions, the same
+ * ranges and the same rules for every address.
+ *
+ * ECS scope (RFC 7871 §7.2.1): the shortest prefix whose block around the
+ * address lies inside the range holding it. Never longer than needed (the
+ * whole block gets the same answer) and never so short that it covers an
+ * address of another region. When the source prefix is too short to decide
+ * (its block spans ranges), the region is the one of the block's first
+ * address and the scope is longer than the source prefix, which is how RFC
+ * 7871 says "not specific enough".
+ *
+ * IPv4-mapped IPv6 (::ffff:a.b.c.d) with a source prefix of at least 96 is
+ * looked up as IPv4; its scope is given in IPv6 terms (IPv4 scope + 96).
+ *
+ * Layout of serialize() (big-endian):
+ *   "ESCM" u8 version=1 | u16 regionCount, per region u8 length + UTF-8 id
+ *   | u16 defaultIndex | u16 length + UTF-8 source
+ *   | v4 regions: u32 n, n × u32 start, n × u8 region
+ *   | v6 regions: u32 n, n × 16-byte start, n × u8 region
+ *   | v4 rules:   u32 n, n × u32 start, n × u8 rule
+ *   | v6 rules:   u32 n, n × 16-byte start, n × u8 rule
+ * The rule layers (which rule placed each address, see client-rules.ts)
+ * serve `lookup()` and explain; the answer path reads the region layers only.
+ */
+import { parseIp } from '@edgesteer/policy/neutral';
+import { CoreError } from './errors.js';
+import { CLIENT_RULES, type ClientRule } from './client-rules.js';
+import { sha256Hex } from './sha256.js';
+
+/** Result of a lookup. `lookupInto` reuses one of these, so it allocates nothing. */
+export interface ClientMatch {
+  regionIndex: number;
+  region: string;
+  /** ECS scope prefix length for the answer. */
+  scopePrefix: number;
+  /** The rule that placed the client; 'default' when the rule layer was not read (lookupInto without rules). */
+  rule: ClientRule;
+}
+
+/** One range of the map, as iteration yields it. */
+export interface ClientRange {
+  family: 4 | 6;
+  /** First and last address, as text. */
+  start: string;
+  end: string;
+  region: string;
+}
+
+/** Sizes, for logs, /healthz and `edgesteer geo stats`. */
+export interface ClientMapStats {
+  v4Ranges: number;
+  v6Ranges: number;
+  v4RuleRanges: number;
+  v6RuleRanges: number;
+  /** Size of serialize(). */
+  bytes: number;
+}
+
+const MAGIC = [0x45, 0x53, 0x43, 0x4d]; // "ESCM"
+const VERSION = 1;
+
+/** Family layers as typed arrays: v4 starts are u32, v6 starts four u32 words each (most significant first). */
+export interface ClientMapLayers {
+  regions: readonly string[];
+  defaultIndex: number;
+  source: string;
+  v4: Uint32Array;
+  v4Region: Uint8Array;
+  v6: Uint32Array;
+  v6Region: Uint8Array;
+  v4Rule: Uint32Array;
+  v4RuleId: Uint8Array;
+  v6Rule: Uint32Array;
+  v6RuleId: Uint8Array;
+}
+
+/** Index of the last range starting at or below the v4 address (ranges start at 0). */
+function find4(starts: Uint32Array, a: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (starts[mid]! <= a) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Compares the v6 start at range i with the address words. */
+function cmp6(starts: Uint32Array, i: number, a0: number, a1: number, a2: number, a3: number): number {
+  const k = i * 4;
+  let d = starts[k]! - a0;
+  if (d !== 0) return d;
+  d = starts[k + 1]! - a1;
+  if (d !== 0) return d;
+  d = starts[k + 2]! - a2;
+  if (d !== 0) return d;
+  return starts[k + 3]! - a3;
+}
+
+function find6(starts: Uint32Array, a0: number, a1: number, a2: number, a3: number): number {
+  let lo = 0;
+  let hi = starts.length / 4 - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (cmp6(starts, mid, a0, a1, a2, a3) <= 0) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Leading bits shared by the address and four words; 128 when equal. */
+function common6(a0: number, a1: number, a2: number, a3: number, w0: number, w1: number, w2: number, w3: number): number {
+  let d = (a0 ^ w0) >>> 0;
+  if (d !== 0) return Math.clz32(d);
+  d = (a1 ^ w1) >>> 0;
+  if (d !== 0) return 32 + Math.clz32(d);
+  d = (a2 ^ w2) >>> 0;
+  if (d !== 0) return 64 + Math.clz32(d);
+  d = (a3 ^ w3) >>> 0;
+  return d !== 0 ? 96 + Math.clz32(d) : 128;
+}
+
+function mask32(word: number, bits: number): number {
+  if (bits >= 32) return word >>> 0;
+  if (bits <= 0) return 0;
+  return (word & (0xffffffff << (32 - bits))) >>> 0;
+}
+
+function word(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+}
+
+/** The compiled client map (see module comment). */
+export class ClientMap {
+  /** Hex SHA-256 of serialize(). */
+  readonly hash: string;
+  readonly regions: readonly string[];
+  readonly defaultIndex: number;
+  readonly defaultRegion: string;
+  /** Which database the map was compiled from ("none" for clientCidrs only). */
+  readonly source: string;
+  readonly stats: ClientMapStats;
+  private readonly l: ClientMapLayers;
+  private readonly serialized: Uint8Array;
+  private readonly scratch: ClientMatch;
+
+  private constructor(layers: ClientMapLayers, serialized: Uint8Array) {
+    this.l = layers;
+    this.regions = layers.regions;
+    this.defaultIndex = layers.defaultIndex;
+    this.defaultRegion = layers.regions[layers.defaultIndex] ?? '';
+    this.source = layers.source;
+    this.serialized = serialized;
+    this.hash = sha256Hex(serialized);
+    this.stats = {
+      v4Ranges: layers.v4.length,
+      v6Ranges: layers.v6.length / 4,
+      v4RuleRanges: layers.v4Rule.length,
+      v6RuleRanges: layers.v6Rule.length / 4,
+      bytes: serialized.length,
+    };
+    this.scratch = { regionIndex: this.defaultIndex, region: this.defaultRegion, scopePrefix: 0, rule: 'default' };
+  }
+
+  /** Builds a map from its layers (compileClientMap does this). Throws E_CORE_CLIENT_MAP_CORRUPT on inconsistent layers. */
+  static fromLayers(layers: ClientMapLayers): ClientMap {
+    validate(layers);
+    return new ClientMap(layers, serializeLayers(layers));
+  }
+
+  /** Reads serialize() output. Throws E_CORE_CLIENT_MAP_CORRUPT when the bytes are not a valid map. */
+  static deserialize(bytes: Uint8Array): ClientMap {
+    const layers = parseLayers(bytes);
+    validate(layers);
+    return new ClientMap(layers, bytes.slice());
+  }
+
+  /** The map as bytes (the hashed, shippable form). */
+  serialize(): Uint8Array {
+    return this.serialized;
+  }
+
+  /**
+   * Looks up `bytes` (4 or 16 bytes from `offset`, see `length`) and fills
+   * `out`; allocates nothing. `sourcePrefix` is the ECS source prefix
+   * (default: the whole address). With `withRule` the rule layer is read too.
+   */
+  lookupInto(bytes: Uint8Array, offset: number, length: 4 | 16, sourcePrefix: number, out: ClientMatch, withRule = false): ClientMatch {
+    const l = this.l;
+    let source = sourcePrefix;
+    if (length === 16 && source >= 96 && bytes[offset + 10] === 0xff && bytes[offset + 11] === 0xff && word(bytes, offset) === 0 && word(bytes, offset + 4) === 0 && bytes[offset + 8] === 0 && bytes[offset + 9] === 0) {
+      this.lookupInto(bytes, offset + 12, 4, source - 96, out, withRule);
+      out.scopePrefix += 96;
+      return out;
+    }
+    if (length === 4) {
+      source = source < 0 ? 0 : source > 32 ? 32 : source;
+      const a = mask32(word(bytes, offset), source);
+      const i = find4(l.v4, a);
+      const r = l.v4Region[i]!;
+      let scope = 0;
+      const start = l.v4[i]!;
+      if (start > 0) scope = Math.clz32((a ^ (start - 1)) >>> 0) + 1;
+      if (i + 1 < l.v4.length) {
+        const s = Math.clz32((a ^ l.v4[i + 1]!) >>> 0) + 1;
+        if (s > scope) scope = s;
+      }
+      out.regionIndex = r;
+      out.region = l.regions[r]!;
+      out.scopePrefix = scope;
+      out.rule = withRule ? CLIENT_RULES[l.v4RuleId[find4(l.v4Rule, a)]!]! : 'default';
+      return out;
+    }
+    source = source < 0 ? 0 : source > 128 ? 128 : source;
+    const a0 = mask32(word(bytes, offset), source);
+    const a1 = mask32(word(bytes, offset + 4), source - 32);
+    const a2 = mask32(word(bytes, offset + 8), source - 64);
+    const a3 = mask32(word(bytes, offset + 12), source - 96);
+    const s6 = l.v6;
+    const i = find6(s6, a0, a1, a2, a3);
+    const r = l.v6Region[i]!;
+    let scope = 0;
+    const k = i * 4;
+    let w0 = s6[k]!;
+    let w1 = s6[k + 1]!;
+    let w2 = s6[k + 2]!;
+    let w3 = s6[k + 3]!;
+    if ((w0 | w1 | w2 | w3) !== 0) {
+      // start - 1 across the words (borrow), then the bits shared with the address.
+      if (w3 !== 0) w3 -= 1;
+      else {
+        w3 = 0xffffffff;
+        if (w2 !== 0) w2 -= 1;
+        else {
+          w2 = 0xffffffff;
+          if (w1 !== 0) w1 -= 1;
+          else {
+            w1 = 0xffffffff;
+            w0 -= 1;
+          }
+        }
+      }
+      scope = common6(a0, a1, a2, a3, w0, w1, w2, w3) + 1;
+    }
+    if (k + 4 < s6.length) {
+      const s = common6(a0, a1, a2, a3, s6[k + 4]!, s6[k + 5]!, s6[k + 6]!, s6[k + 7]!) + 1;
+      if (s > scope) scope = s;
+    }
+    out.regionIndex = r;
+    out.region = l.regions[r]!;
+    out.scopePrefix = scope;
+    out.rule = withRule ? CLIENT_RULES[l.v6RuleId[find6(l.v6Rule, a0, a1, a2, a3)]!]! : 'default';
+    return out;
+  }
+
+  /** Region, ECS scope and rule of an address (4/16 bytes); a fresh result object. */
+  lookup(ip: Uint8Array, sourcePrefix?: number): ClientMatch {
+    const len = ip.length === 4 ? 4 : 16;
+    const out: ClientMatch = { regionIndex: 0, region: '', scopePrefix: 0, rule: 'default' };
+    return this.lookupInto(ip, 0, len, sourcePrefix ?? len * 8, out, true);
+  }
+
+  /**
+   * Region matcher interface the answer plane takes (RegionMatcherLike of
+   * @edgesteer/dns-wire): `matched` is true when a clientCidrs entry placed
+   * the client. Text that is not an address gets the default region, scope 0.
+   */
+  match(ip: Uint8Array | string, sourcePrefix?: number): { region: string; scopePrefix: number; matched: boolean } {
+    let bytes: Uint8Array | undefined;
+    if (typeof ip === 'string') bytes = parseAddress(ip);
+    else if (ip.length === 4 || ip.length === 16) bytes = ip;
+    if (!bytes) return { region: this.defaultRegion, scopePrefix: 0, matched: false };
+    const m = this.lookupInto(bytes, 0, bytes.length as 4 | 16, sourcePrefix ?? bytes.length * 8, this.scratch, true);
+    return { region: m.region, scopePrefix: m.scopePrefix, matched: m.rule === 'cidr' };
+  }
+
+  /** Every range of the region layers, IPv4 first, in address order. */
+  *ranges(): IterableIterator<ClientRange> {
+    const l = this.l;
+    for (let i = 0; i < l.v4.length; i++) {
+      const end = i + 1 < l.v4.length ? l.v4[i + 1]! - 1 : 0xffffffff;
+      yield { family: 4, start: v4Text(l.v4[i]!), end: v4Text(end), region: l.regions[l.v4Region[i]!]! };
+    }
+    const n6 = l.v6.length / 4;
+    for (let i = 0; i < n6; i++) {
+      const start = big6(l.v6, i);
+      const end = i + 1 < n6 ? big6(l.v6, i + 1) - 1n : (1n << 128n) - 1n;
+      yield { family: 6, start: v6Text(start), end: v6Text(end), region: l.regions[l.v6Region[i]!]! };
+    }
+  }
+
+  /** Address counts per region and family (for `geo stats`): v4 as numbers, v6 in /64 units (as numbers). */
+  addressShare(): Array<{ region: string; v4: number; v6Slash64: number }> {
+    const l = this.l;
+    const out = l.regions.map((region) => ({ region, v4: 0, v6Slash64: 0 }));
+    for (let i = 0; i < l.v4.length; i++) {
+      const end = i + 1 < l.v4.length ? l.v4[i + 1]! : 2 ** 32;
+      out[l.v4Region[i]!]!.v4 += end - l.v4[i]!;
+    }
+    const n6 = l.v6.length / 4;
+    for (let i = 0; i < n6; i++) {
+      const start = big6(l.v6, i) >> 64n;
+      const end = i + 1 < n6 ? big6(l.v6, i + 1) >> 64n : 1n << 64n;
+      out[l.v6Region[i]!]!.v6Slash64 += Number(end - start);
+    }
+    return out;
+  }
+}
+
+function big6(s: Uint32Array, i: number): bigint {
+  const k = i * 4;
+  return (BigInt(s[k]!) << 96n) | (BigInt(s[k + 1]!) << 64n) | (BigInt(s[k + 2]!) << 32n) | BigInt(s[k + 3]!);
+}
+
+/** IPv4 address as text. */
+export function v4Text(a: number): string {
+  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+}
+
+/** IPv6 address (bigint) as text, RFC 5952 compressed. */
+export function v6Text(a: bigint): string {
+  const groups: number[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(Number((a >> BigInt(i * 16)) & 0xffffn));
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart === -1) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}
+
+/** Text address → 4/16 bytes (IPv4-mapped IPv6 stays 16 bytes; lookupInto unwraps it). */
+function parseAddress(text: string): Uint8Array | undefined {
+  return parseIp(text)?.bytes;
+}
+
+function corrupt(msg: string): never {
+  throw new CoreError('E_CORE_CLIENT_MAP_CORRUPT', `client map: ${msg}`);
+}
+
+function validate(l: ClientMapLayers): void {
+  if (l.regions.length === 0 || l.regions.length > 255) corrupt(`${l.regions.length} regions (1..255 allowed)`);
+  if (l.defaultIndex < 0 || l.defaultIndex >= l.regions.length) corrupt('default region index out of range');
+  const check4 = (s: Uint32Array, v: Uint8Array, max: number, what: string) => {
+    if (s.length === 0 || s.length !== v.length || s[0] !== 0) corrupt(`${what}: must start at 0.0.0.0`);
+    for (let i = 1; i < s.length; i++) if (s[i]! <= s[i - 1]!) corrupt(`${what}: starts not increasing at ${i}`);
+    for (let i = 0; i < v.length; i++) if (v[i]! >= max) corrupt(`${what}: value ${v[i]} out of range`);
+  };
+  const check6 = (s: Uint32Array, v: Uint8Array, max: number, what: string) => {
+    const n = s.length / 4;
+    if (n === 0 || s.length % 4 !== 0 || n !== v.length || (s[0]! | s[1]! | s[2]! | s[3]!) !== 0) corrupt(`${what}: must start at ::`);
+    for (let i = 1; i < n; i++) if (cmp6(s, i, s[(i - 1) * 4]!, s[(i - 1) * 4 + 1]!, s[(i - 1) * 4 + 2]!, s[(i - 1) * 4 + 3]!) <= 0) corrupt(`${what}: starts not increasing at ${i}`);
+    for (let i = 0; i < v.length; i++) if (v[i]! >= max) corrupt(`${what}: value ${v[i]} out of range`);
+  };
+  check4(l.v4, l.v4Region, l.regions.length, 'v4 regions');
+  check6(l.v6, l.v6Region, l.regions.length, 'v6 regions');
+  check4(l.v4Rule, l.v4RuleId, CLIENT_RULES.length, 'v4 rules');
+  check6(l.v6Rule, l.v6RuleId, CLIENT_RULES.length, 'v6 rules');
+}
+
+const enc = new TextEncoder();
+
+function serializeLayers(l: ClientMapLayers): Uint8Array {
+  const ids = l.regions.map((r) => enc.encode(r));
+  const source = enc.encode(l.source);
+  const size =
+    5 + 2 + ids.reduce((n, b) => n + 1 + b.length, 0) + 2 + 2 + source.length +
+    4 + l.v4.length * 5 + 4 + (l.v6.length / 4) * 17 + 4 + l.v4Rule.length * 5 + 4 + (l.v6Rule.length / 4) * 17;
+  const out = new Uint8Array(size);
+  const dv = new DataView(out.buffer);
+  let p = 0;
+  out.set(MAGIC, 0);
+  out[4] = VERSION;
+  p = 5;
+  dv.setUint16(p, ids.length);
+  p += 2;
+  for (const b of ids) {
+    if (b.length > 255) corrupt('region id longer than 255 bytes');
+    out[p++] = b.length;
+    out.set(b, p);
+    p += b.length;
+  }
+  dv.setUint16(p, l.defaultIndex);
+  p += 2;
+  if (source.length > 65_535) corrupt('source text too long');
+  dv.setUint16(p, source.length);
+  p += 2;
+  out.set(source, p);
+  p += source.length;
+  const layer = (starts: Uint32Array, values: Uint8Array, words: number) => {
+    dv.setUint32(p, values.length);
+    p += 4;
+    for (let i = 0; i < starts.length; i++, p += 4) dv.setUint32(p, starts[i]!);
+    out.set(values, p);
+    p += values.length;
+    void words;
+  };
+  layer(l.v4, l.v4Region, 1);
+  layer(l.v6, l.v6Region, 4);
+  layer(l.v4Rule, l.v4RuleId, 1);
+  layer(l.v6Rule, l.v6RuleId, 4);
+  return out;
+}
+
+function parseLayers(bytes: Uint8Array): ClientMapLayers {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let p = 0;
+  const need = (n: number) => {
+    if (p + n > bytes.length) corrupt(`truncated at byte ${p} (needs ${n} more of ${bytes.length})`);
+  };
+  need(7);
+  for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) corrupt('not a client map (magic "ESCM" missing)');
+  if (bytes[4] !== VERSION) corrupt(`format version ${bytes[4]}, this edgesteer reads ${VERSION}`);
+  p = 5;
+  const nRegions = dv.getUint16(p);
+  p += 2;
+  const dec = new TextDecoder('utf-8', { fatal: true });
+  const regions: string[] = [];
+  for (let i = 0; i < nRegions; i++) {
+    need(1);
+    const n = bytes[p++]!;
+    need(n);
+    regions.push(dec.decode(bytes.subarray(p, p + n)));
+    p += n;
+  }
+  need(4);
+  const defaultIndex = dv.getUint16(p);
+  p += 2;
+  const sn = dv.getUint16(p);
+  p += 2;
+  need(sn);
+  const source = dec.decode(bytes.subarray(p, p + sn));
+  p += sn;
+  const layer = (words: number): [Uint32Array, Uint8Array] => {
+    need(4);
+    const n = dv.getUint32(p);
+    p += 4;
+    need(n * words * 4 + n);
+    const s = new Uint32Array(n * words);
+    for (let i = 0; i < s.length; i++, p += 4) s[i] = dv.getUint32(p);
+    const v = bytes.slice(p, p + n);
+    p += n;
+    return [s, v];
+  };
+  const [v4, v4Region] = layer(1);
+  const [v6, v6Region] = layer(4);
+  const [v4Rule, v4RuleId] = layer(1);
+  const [v6Rule, v6RuleId] = layer(4);
+  if (p !== bytes.length) corrupt(`${bytes.length - p} bytes of trailing data`);
+  return { regions, defaultIndex, source, v4, v4Region, v6, v6Region, v4Rule, v4RuleId, v6Rule, v6RuleId };
+}
