@@ -49,8 +49,14 @@ export class GeoRecordsBuilder {
     return i;
   }
 
+  /** Adds [start, end]; a range that continues the previous one with the same location extends it. */
   add4(start: number, end: number, loc: number): void {
     const v = this.records.v4;
+    const n = v.loc.length;
+    if (n > 0 && v.loc[n - 1] === loc && v.end[n - 1]! + 1 === start) {
+      v.end[n - 1] = end;
+      return;
+    }
     v.start.push(start);
     v.end.push(end);
     v.loc.push(loc);
@@ -58,6 +64,11 @@ export class GeoRecordsBuilder {
 
   add6(start: bigint, end: bigint, loc: number): void {
     const v = this.records.v6;
+    const n = v.loc.length;
+    if (n > 0 && v.loc[n - 1] === loc && v.end[n - 1]! + 1n === start) {
+      v.end[n - 1] = end;
+      return;
+    }
     v.start.push(start);
     v.end.push(end);
     v.loc.push(loc);

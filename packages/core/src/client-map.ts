@@ -24,9 +24,11 @@
  *   "ESCM" u8 version=1 | u16 regionCount, per region u8 length + UTF-8 id
  *   | u16 defaultIndex | u16 length + UTF-8 source
  *   | v4 regions: u32 n, n × u32 start, n × u8 region
- *   | v6 regions: u32 n, n × 16-byte start, n × u8 region
+ *   | v6 regions: u32 n, u8 width (8 or 16), n × width-byte start, n × u8 region
  *   | v4 rules:   u32 n, n × u32 start, n × u8 rule
- *   | v6 rules:   u32 n, n × 16-byte start, n × u8 rule
+ *   | v6 rules:   u32 n, u8 width, n × width-byte start, n × u8 rule
+ * A v6 layer whose starts all end in 64 zero bits (every range is /64 or
+ * wider, as in GeoIP data) is written with 8-byte starts: half the size.
  * The rule layers (which rule placed each address, see client-rules.ts)
  * serve `lookup()` and explain; the answer path reads the region layers only.
  */
@@ -384,9 +386,15 @@ const enc = new TextEncoder();
 function serializeLayers(l: ClientMapLayers): Uint8Array {
   const ids = l.regions.map((r) => enc.encode(r));
   const source = enc.encode(l.source);
+  const width = (s: Uint32Array) => {
+    for (let i = 2; i < s.length; i += 4) if ((s[i]! | s[i + 1]!) !== 0) return 16;
+    return 8;
+  };
+  const w6 = width(l.v6);
+  const w6r = width(l.v6Rule);
   const size =
     5 + 2 + ids.reduce((n, b) => n + 1 + b.length, 0) + 2 + 2 + source.length +
-    4 + l.v4.length * 5 + 4 + (l.v6.length / 4) * 17 + 4 + l.v4Rule.length * 5 + 4 + (l.v6Rule.length / 4) * 17;
+    4 + l.v4.length * 5 + 5 + (l.v6.length / 4) * (w6 + 1) + 4 + l.v4Rule.length * 5 + 5 + (l.v6Rule.length / 4) * (w6r + 1);
   const out = new Uint8Array(size);
   const dv = new DataView(out.buffer);
   let p = 0;
@@ -408,18 +416,23 @@ function serializeLayers(l: ClientMapLayers): Uint8Array {
   p += 2;
   out.set(source, p);
   p += source.length;
-  const layer = (starts: Uint32Array, values: Uint8Array, words: number) => {
+  /** words: u32 words per start in memory; keep: how many of them are written (v6 with 8-byte starts: 2). */
+  const layer = (starts: Uint32Array, values: Uint8Array, words: number, keep: number) => {
     dv.setUint32(p, values.length);
     p += 4;
-    for (let i = 0; i < starts.length; i++, p += 4) dv.setUint32(p, starts[i]!);
+    if (words === 4) out[p++] = keep * 4;
+    for (let i = 0; i < starts.length; i++) {
+      if (i % words >= keep) continue;
+      dv.setUint32(p, starts[i]!);
+      p += 4;
+    }
     out.set(values, p);
     p += values.length;
-    void words;
   };
-  layer(l.v4, l.v4Region, 1);
-  layer(l.v6, l.v6Region, 4);
-  layer(l.v4Rule, l.v4RuleId, 1);
-  layer(l.v6Rule, l.v6RuleId, 4);
+  layer(l.v4, l.v4Region, 1, 1);
+  layer(l.v6, l.v6Region, 4, w6 / 4);
+  layer(l.v4Rule, l.v4RuleId, 1, 1);
+  layer(l.v6Rule, l.v6RuleId, 4, w6r / 4);
   return out;
 }
 
@@ -456,9 +469,20 @@ function parseLayers(bytes: Uint8Array): ClientMapLayers {
     need(4);
     const n = dv.getUint32(p);
     p += 4;
-    need(n * words * 4 + n);
+    let keep = words;
+    if (words === 4) {
+      need(1);
+      const width = bytes[p++]!;
+      if (width !== 8 && width !== 16) corrupt(`IPv6 start width ${width} (8 or 16 allowed)`);
+      keep = width / 4;
+    }
+    need(n * keep * 4 + n);
     const s = new Uint32Array(n * words);
-    for (let i = 0; i < s.length; i++, p += 4) s[i] = dv.getUint32(p);
+    for (let i = 0; i < s.length; i++) {
+      if (i % words >= keep) continue;
+      s[i] = dv.getUint32(p);
+      p += 4;
+    }
     const v = bytes.slice(p, p + n);
     p += n;
     return [s, v];
