@@ -20,7 +20,8 @@ export interface WorkerConfig {
 export const WORKER_ENV = 'EDGESTEER_DNS_WORKER';
 
 export type ToWorker =
-  | { type: 'state'; policy: Policy; table: RoutingTable }
+  /** clientMap: the compiled client map's serialize() bytes as base64, sent only when the map changed (workers keep the last one). */
+  | { type: 'state'; policy: Policy; table: RoutingTable; clientMap?: { hash: string; base64: string } }
   | { type: 'close' };
 
 export type FromWorker =

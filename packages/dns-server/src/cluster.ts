@@ -77,7 +77,18 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   const workers = new Map<number, Worker>();
   let closing = false;
 
-  const stateMessage = (): ToWorker => ({ type: 'state', policy: keeper.policy, table: keeper.table });
+  // The client map travels only when it changed (it is megabytes); a new or restarted worker always gets it.
+  let mapHash = '';
+  let mapBase64 = '';
+  const stateMessage = (withMap: boolean): ToWorker => {
+    const map = keeper.clientMap;
+    if (map.hash !== mapHash) {
+      mapHash = map.hash;
+      mapBase64 = Buffer.from(map.serialize()).toString('base64');
+    }
+    return { type: 'state', policy: keeper.policy, table: keeper.table, ...(withMap ? { clientMap: { hash: mapHash, base64: mapBase64 } } : {}) };
+  };
+  let sentMapHash = keeper.clientMap.hash;
 
   const spawn = (index: number): Promise<void> => {
     const cfg: WorkerConfig = {
@@ -121,7 +132,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
           if (!closing) spawn(index).catch((err: unknown) => log.error({ err, worker: index }, 'DNS worker restart failed'));
         }, RESTART_DELAY_MS).unref();
       });
-      w.send(stateMessage());
+      w.send(stateMessage(true));
     });
   };
 
@@ -161,7 +172,8 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   return {
     port,
     broadcast: () => {
-      const msg = stateMessage();
+      const msg = stateMessage(keeper.clientMap.hash !== sentMapHash);
+      sentMapHash = keeper.clientMap.hash;
       for (const w of workers.values()) if (w.isConnected()) w.send(msg);
     },
     counts: () => (counts.size === 0 ? new DnsCounters().counts() : sumCounts([...counts.values()])),

@@ -119,6 +119,8 @@ export function dnsHealth(m: DnsMetricsSnapshot, now = Date.now()): Record<strin
       ...(t.lastSyncAt !== undefined ? { lastSyncAt: t.lastSyncAt, lastSyncAgoMs: t.lastSyncAt > 0 ? now - t.lastSyncAt : null } : {}),
     },
     processes: m.processes,
+    clientMapHash: m.clientMap?.hash ?? null,
+    ...(m.clientMap ? { clientMap: m.clientMap } : {}),
   };
 }
 

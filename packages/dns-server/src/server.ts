@@ -16,6 +16,12 @@ import { ResponseRateLimiter, rrlSettings } from './rrl.js';
 
 export const DEFAULTS = { host: '127.0.0.1', port: 5353, maxUdp: 1232, tcpIdleMs: 10_000, maxTcpConnections: 1000 } as const;
 
+/** Client map part of a metrics snapshot. */
+export function clientMapMetrics(keeper: StateKeeper): NonNullable<DnsMetricsSnapshot['clientMap']> {
+  const m = keeper.clientMap;
+  return { hash: m.hash, source: m.source, v4Ranges: m.stats.v4Ranges, v6Ranges: m.stats.v6Ranges, bytes: m.stats.bytes };
+}
+
 /** Table part of a metrics snapshot. */
 export function tableMetrics(keeper: StateKeeper, now = Date.now()): DnsMetricsSnapshot['table'] {
   const f = keeper.followerState;
@@ -93,7 +99,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       setTable: (t) => void keeper.setTable(t),
       setPolicy: (p) => keeper.setPolicy(p),
       reload: () => keeper.reload('api'),
-      metrics: () => ({ ...cluster.counts(), table: tableMetrics(keeper), processes: workers, ...(rrl ? { rrl: cluster.rrlCounts() } : {}) }),
+      metrics: () => ({ ...cluster.counts(), table: tableMetrics(keeper), clientMap: clientMapMetrics(keeper), processes: workers, ...(rrl ? { rrl: cluster.rrlCounts() } : {}) }),
       rrlCounts: () => cluster.rrlCounts(),
       close: async () => {
         keeper.stop();
@@ -126,7 +132,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     setTable: (t) => void keeper.setTable(t),
     setPolicy: (p) => keeper.setPolicy(p),
     reload: () => keeper.reload('api'),
-    metrics: () => ({ ...counters.counts(), table: tableMetrics(keeper), processes: 1, ...(limiter ? { rrl: { ...limiter.counts } } : {}) }),
+    metrics: () => ({ ...counters.counts(), table: tableMetrics(keeper), clientMap: clientMapMetrics(keeper), processes: 1, ...(limiter ? { rrl: { ...limiter.counts } } : {}) }),
     rrlCounts: () => ({ dropped: limiter?.counts.dropped ?? 0, slipped: limiter?.counts.slipped ?? 0 }),
     close: async () => {
       keeper.stop();

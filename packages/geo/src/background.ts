@@ -3,16 +3,60 @@
  * seconds, and the process that asks (a DNS server reloading its policy)
  * must keep answering from its current map meanwhile.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { ClientMap } from '@edgesteer/core';
+import { ClientMap, compileClientMap } from '@edgesteer/core';
 import type { Policy } from '@edgesteer/policy';
-import type { CompiledClientMap } from './compile.js';
+import { compileClientMapSync, type CompiledClientMap } from './compile.js';
+import { databasePathFor, EMBEDDED_DATABASE, embeddedDatabasePath } from './database.js';
 import { GeoError, type GeoErrorCode } from './errors.js';
+import { cacheKey, placementInputs, readCached } from './map-cache.js';
+
+/** Maps compiled in this process, by database file state and placement inputs (a test file starts many servers on one policy). */
+const memo = new Map<string, CompiledClientMap>();
+const MEMO_SLOTS = 4;
 
 type Reply = { ok: true; bytes: Uint8Array; database: string | undefined; compileMs: number; cached: boolean } | { ok: false; code: GeoErrorCode; message: string };
 
-/** The client map of `policy` (database relative to `policyFile`), compiled off the main thread. Rejects with GeoError. */
-export function loadClientMap(policy: Policy, policyFile?: string): Promise<CompiledClientMap> {
+/**
+ * The client map of `policy` (database relative to `policyFile`): from this
+ * process's memo, else the on-disk cache (map-cache.ts), else compiled in a
+ * worker thread (or, with `thread: false`, in this thread: a process that
+ * does not answer yet keeps the database records in memory for its next
+ * compile). Rejects with GeoError (E_GEO_DB_READ, E_GEO_DB_CORRUPT,
+ * E_GEO_COMPILE); the caller keeps its current map.
+ */
+export async function loadClientMap(policy: Policy, policyFile?: string, opts: { thread?: boolean } = {}): Promise<CompiledClientMap> {
+  const t0 = performance.now();
+  const file = databasePathFor(policy, policyFile);
+  if (!file) return { map: compileClientMap(policy), database: undefined, compileMs: performance.now() - t0, cached: false };
+  let memoKey: string;
+  try {
+    const st = statSync(file);
+    memoKey = `${file}|${st.size}|${st.mtimeMs}|${JSON.stringify(placementInputs(policy))}`;
+  } catch (err) {
+    throw new GeoError('E_GEO_DB_READ', `cannot read GeoIP database ${file}: ${(err as Error).message} (point geo.database in the policy at a .mmdb file, or leave it out for the embedded database)`, { cause: err });
+  }
+  const hit = memo.get(memoKey);
+  if (hit) return { ...hit, compileMs: performance.now() - t0, cached: true };
+  let bytes: Buffer | undefined;
+  try {
+    bytes = readFileSync(file);
+  } catch {
+    // The thread reports it with the full message.
+  }
+  const cached = bytes ? readCached(cacheKey(bytes, policy)) : undefined;
+  const result: CompiledClientMap = cached
+    ? { map: cached, database: file === embeddedDatabasePath() ? EMBEDDED_DATABASE : file, compileMs: performance.now() - t0, cached: true }
+    : opts.thread === false
+      ? compileClientMapSync(policy, policyFile)
+      : await compileInThread(policy, policyFile);
+  memo.set(memoKey, result);
+  if (memo.size > MEMO_SLOTS) memo.delete(memo.keys().next().value!);
+  return result;
+}
+
+function compileInThread(policy: Policy, policyFile: string | undefined): Promise<CompiledClientMap> {
   return new Promise((resolve, reject) => {
     const w = new Worker(new URL('./compile-thread.js', import.meta.url), { workerData: { policy, policyFile } });
     let settled = false;

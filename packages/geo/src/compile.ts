@@ -10,6 +10,7 @@ import { databasePathFor, EMBEDDED_DATABASE, embeddedDatabasePath } from './data
 import { GeoError } from './errors.js';
 import { cacheKey, readCached, writeCached } from './map-cache.js';
 import { openMmdb } from './mmdb-records.js';
+import { cachedRecords, databaseDigest, storeRecords } from './records-cache.js';
 
 /** A compiled map and where it came from. */
 export interface CompiledClientMap {
@@ -36,10 +37,15 @@ export function compileClientMapSync(policy: Policy, policyFile?: string, now: (
   const key = cacheKey(bytes, policy);
   const hit = readCached(key);
   if (hit) return { map: hit, database: origin, compileMs: now() - t0, cached: true };
-  const db = openMmdb(bytes, origin);
+  const digest = databaseDigest(bytes);
+  let records = cachedRecords(digest);
+  if (!records) {
+    records = openMmdb(bytes, origin).records();
+    storeRecords(digest, records);
+  }
   let map: ClientMap;
   try {
-    map = compileClientMap(policy, db.records());
+    map = compileClientMap(policy, records);
   } catch (err) {
     if (err instanceof GeoError) throw err;
     throw new GeoError('E_GEO_COMPILE', `cannot compile the client map from ${origin}: ${(err as Error).message}`, { cause: err });
