@@ -155,14 +155,14 @@ export class ClientMap {
   private readonly serialized: Uint8Array;
   private readonly scratch: ClientMatch;
 
-  private constructor(layers: ClientMapLayers, serialized: Uint8Array) {
+  private constructor(layers: ClientMapLayers, serialized: Uint8Array, trustedHash?: string) {
     this.l = layers;
     this.regions = layers.regions;
     this.defaultIndex = layers.defaultIndex;
     this.defaultRegion = layers.regions[layers.defaultIndex] ?? '';
     this.source = layers.source;
     this.serialized = serialized;
-    this.hash = sha256Hex(serialized);
+    this.hash = trustedHash ?? sha256Hex(serialized);
     this.stats = {
       v4Ranges: layers.v4.length,
       v6Ranges: layers.v6.length / 4,
@@ -179,11 +179,16 @@ export class ClientMap {
     return new ClientMap(layers, serializeLayers(layers));
   }
 
-  /** Reads serialize() output. Throws E_CORE_CLIENT_MAP_CORRUPT when the bytes are not a valid map. */
-  static deserialize(bytes: Uint8Array): ClientMap {
+  /**
+   * Reads serialize() output. Throws E_CORE_CLIENT_MAP_CORRUPT when the
+   * bytes are not a valid map. `trustedHash` skips hashing the bytes again
+   * where they arrived together with their hash from a trusted build (the
+   * Worker bundle: hashing megabytes costs an isolate's start-up time).
+   */
+  static deserialize(bytes: Uint8Array, trustedHash?: string): ClientMap {
     const layers = parseLayers(bytes);
     validate(layers);
-    return new ClientMap(layers, bytes.slice());
+    return new ClientMap(layers, bytes.slice(), trustedHash);
   }
 
   /** The map as bytes (the hashed, shippable form). */
@@ -283,6 +288,26 @@ export class ClientMap {
     if (!bytes) return { region: this.defaultRegion, scopePrefix: 0, matched: false };
     const m = this.lookupInto(bytes, 0, bytes.length as 4 | 16, sourcePrefix ?? bytes.length * 8, this.scratch, true);
     return { region: m.region, scopePrefix: m.scopePrefix, matched: m.rule === 'cidr' };
+  }
+
+  /**
+   * An address of the region (the first address of its first range, IPv4
+   * first), or undefined when no address maps there: for answering on
+   * behalf of a region chosen without an address (request.cf on Cloudflare).
+   */
+  firstAddress(regionIndex: number): Uint8Array | undefined {
+    const l = this.l;
+    const i4 = l.v4Region.indexOf(regionIndex);
+    if (i4 >= 0) {
+      const a = l.v4[i4]!;
+      return new Uint8Array([a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255]);
+    }
+    const i6 = l.v6Region.indexOf(regionIndex);
+    if (i6 < 0) return undefined;
+    const out = new Uint8Array(16);
+    const dv = new DataView(out.buffer);
+    for (let k = 0; k < 4; k++) dv.setUint32(k * 4, l.v6[i6 * 4 + k]!);
+    return out;
   }
 
   /** Every range of the region layers, IPv4 first, in address order. */
