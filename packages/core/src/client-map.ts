@@ -310,6 +310,13 @@ export class ClientMap {
     return out;
   }
 
+  /** The IPv4 range holding address `a` (as a number): its region index and last address. */
+  range4(a: number): { regionIndex: number; end: number } {
+    const l = this.l;
+    const i = find4(l.v4, a >>> 0);
+    return { regionIndex: l.v4Region[i]!, end: i + 1 < l.v4.length ? l.v4[i + 1]! - 1 : 0xffffffff };
+  }
+
   /** Every range of the region layers, IPv4 first, in address order. */
   *ranges(): IterableIterator<ClientRange> {
     const l = this.l;

@@ -20,3 +20,4 @@ export { ClientMap, v4Text, v6Text, type ClientMatch, type ClientRange, type Cli
 export { compileClientMap, GeoRecordsBuilder, type GeoRecords, type ClientMapInput } from './client-map-compile.js';
 export { classifyLocation, regionPlaces, nearestRegion, hasCoordinates, CLIENT_RULES, type ClientRule, type ClientLocation, type RegionPlaces } from './client-rules.js';
 export { AWS_REGION_LOCATIONS, greatCircleKm, type LatLon } from './aws-regions.js';
+export { explainClient, type ClientExplanation, type RegionDistance } from './client-explain.js';

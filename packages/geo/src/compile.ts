@@ -53,3 +53,22 @@ export function compileClientMapSync(policy: Policy, policyFile?: string, now: (
   writeCached(key, map);
   return { map, database: origin, compileMs: now() - t0, cached: false };
 }
+
+/** The database records a policy's map is compiled from (cached like compiles), or undefined when geo is off. */
+export function databaseRecords(policy: Policy, policyFile?: string): import('@edgesteer/core').GeoRecords | undefined {
+  const file = databasePathFor(policy, policyFile);
+  if (!file) return undefined;
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new GeoError('E_GEO_DB_READ', `cannot read GeoIP database ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  const digest = databaseDigest(bytes);
+  let records = cachedRecords(digest);
+  if (!records) {
+    records = openMmdb(bytes, file === embeddedDatabasePath() ? EMBEDDED_DATABASE : file).records();
+    storeRecords(digest, records);
+  }
+  return records;
+}
