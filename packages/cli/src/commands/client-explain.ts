@@ -56,6 +56,45 @@ export async function explainClientAddress(
   return { client, answers, database: compiled.database };
 }
 
+/**
+ * Many clients at once (`--clients FILE`, one address per line): one JSON
+ * line per address with its region, rule, ECS scope and the service's
+ * answer, from one compile of the map.
+ */
+export async function explainClientFile(policy: Policy, policyFile: string, text: string, service: string | undefined, state: DecisionState, at: number): Promise<string> {
+  let compiled;
+  try {
+    compiled = compileClientMapSync(policy, policyFile);
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    throw new CliError(e.code ?? 'E_GEO_COMPILE', e.message ?? String(err));
+  }
+  const svc = service ?? policy.services[0]!.id;
+  const answers = new Map<string, string[]>();
+  const answerOf = (region: string) => {
+    let a = answers.get(region);
+    if (!a) {
+      const e = explain(policy, state, svc, region, at);
+      a = e.answer.flatMap((id) => {
+        const edge = policy.edges.find((x) => x.id === id);
+        return edge ? [...edge.ipv4, ...edge.ipv6] : [];
+      });
+      answers.set(region, a);
+    }
+    return a;
+  };
+  const out: string[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const address = raw.trim();
+    if (address === '' || address.startsWith('#')) return;
+    const ip = parseIp(address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address);
+    if (!ip) throw new CliError('E_BAD_ADDRESS', `line ${i + 1}: '${address.slice(0, 64)}' is not an IPv4 or IPv6 address`);
+    const m = compiled.map.lookup(ip.bytes);
+    out.push(JSON.stringify({ address, region: m.region, rule: m.rule, scopePrefix: m.scopePrefix, answer: answerOf(m.region) }));
+  });
+  return out.join('\n') + (out.length ? '\n' : '');
+}
+
 /** Human-readable form. */
 export function formatClientExplanation(r: { client: ClientExplanation; answers: ClientAnswer[]; database: string | undefined }): string {
   const c = r.client;

@@ -3,13 +3,14 @@ import type { Command } from 'commander';
 import { formatProblem, loadPolicyFile, PolicyReadError, type Policy } from '@edgesteer/policy';
 import { CoreError, decide, explain, formatExplanation, ingestWithStats, initialState, ObservationSchema, type DecisionState, type Observation } from '@edgesteer/core';
 import { CliError } from '../cli-error.js';
-import { explainClientAddress, formatClientExplanation } from './client-explain.js';
+import { explainClientAddress, explainClientFile, formatClientExplanation } from './client-explain.js';
 
 interface ExplainOptions {
   policy: string;
   service?: string;
   region?: string;
   client?: string;
+  clients?: string;
   observations?: string;
   at?: string;
   json?: boolean;
@@ -154,7 +155,8 @@ function replay(policy: Policy, observations: Observation[], at: number): { stat
 }
 
 async function runExplain(opts: ExplainOptions): Promise<void> {
-  if ((opts.region === undefined) === (opts.client === undefined)) throw new CliError('E_USAGE', 'give exactly one of --region <id> (a region\'s ranking) or --client <ip> (where a client lands and why)', 2);
+  const modes = [opts.region, opts.client, opts.clients].filter((x) => x !== undefined).length;
+  if (modes !== 1) throw new CliError('E_USAGE', 'give exactly one of --region <id> (a region\'s ranking), --client <ip> (where a client lands and why) or --clients <file>', 2);
   if (opts.region !== undefined && opts.service === undefined) throw new CliError('E_USAGE', '--region needs --service <name>', 2);
   if (opts.at !== undefined && !/^\d{1,15}$/.test(opts.at)) throw new CliError('E_USAGE', `--at must be Unix epoch milliseconds (e.g. ${Date.now()}), got '${opts.at}'`, 2);
   const policy = await readPolicy(opts.policy);
@@ -164,6 +166,16 @@ async function runExplain(opts: ExplainOptions): Promise<void> {
   if (ignored > 0) process.stderr.write(`edgesteer: ${ignored} observation(s) ignored: unknown region or edge, or not newer than the link's last one\n`);
   if (later > 0) process.stderr.write(`edgesteer: ${later} observation(s) after --at ${at} left out\n`);
 
+  if (opts.clients !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(opts.clients, 'utf8');
+    } catch (err) {
+      throw new CliError('E_CLIENTS_READ', `cannot read clients file '${opts.clients}': ${(err as Error).message}`);
+    }
+    process.stdout.write(await explainClientFile(policy, opts.policy, text, opts.service, state, at));
+    return;
+  }
   if (opts.client !== undefined) {
     const r = await explainClientAddress(policy, opts.policy, opts.client, opts.service, state, at);
     process.stdout.write(opts.json ? JSON.stringify({ ...r, observations: { used, ignored, later } }, null, 2) + '\n' : formatClientExplanation(r));
@@ -193,6 +205,7 @@ export function registerExplain(program: Command): void {
     .option('--service <name>', 'service id or DNS name (with --client: default every service)')
     .option('--region <id>', 'client region id')
     .option('--client <ip>', 'client address: the client map\'s rule, region, ECS scope, distance to each region, and the answer now')
+    .option('--clients <file>', 'many client addresses, one per line: a JSON line each (address, region, rule, scopePrefix, answer of --service, default the first service)')
     .option('--observations <file>', 'probe observations: a JSON array or JSON lines')
     .option('--at <epochms>', 'decision time, Unix epoch ms (default: the newest observation, else now)')
     .option('--json', 'print the explanation as JSON')
