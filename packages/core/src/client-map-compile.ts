@@ -9,7 +9,10 @@
  *    once per distinct location; addresses no record covers go to the
  *    default region.
  * 2. clientCidrs layer: the regions' networks, innermost (longest prefix)
- *    wins where they nest.
+ *    wins where they nest. Special-purpose blocks (RFC 6890: private,
+ *    loopback, link-local, documentation, multicast, ...) join this layer as
+ *    default-region networks: no database places them (some list 192.168/16
+ *    in a country), while an operator's clientCidrs inside them still win.
  * 3. The clientCidrs layer is laid over the database layer; neighbours with
  *    the same (region, rule) merge into the rule layer, and neighbours with
  *    the same region merge into the region layer the answer path reads.
@@ -83,7 +86,11 @@ interface Segments {
 const RULE_CIDR = RULE_INDEX.cidr;
 const RULE_DEFAULT = RULE_INDEX.default;
 
-/** Disjoint [start, end] → region segments of the clientCidrs, innermost network winning. */
+/** Special-purpose blocks (RFC 6890 and successors) that belong to no place. */
+const SPECIAL_V4 = ['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.0.0.0/24', '192.0.2.0/24', '192.88.99.0/24', '192.168.0.0/16', '198.18.0.0/15', '198.51.100.0/24', '203.0.113.0/24', '224.0.0.0/4', '240.0.0.0/4'];
+const SPECIAL_V6 = ['::/8', '100::/64', '2001:db8::/32', 'fc00::/7', 'fe80::/10', 'ff00::/8'];
+
+/** Disjoint [start, end] → label segments of the networks, innermost network winning (`region` holds the label). */
 function cidrSegments(nets: Array<{ start: bigint; end: bigint; region: number }>): Array<{ start: bigint; end: bigint; region: number }> {
   // Outer before inner at the same start; the earlier region keeps an exact duplicate.
   nets.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.end > b.end ? -1 : a.end < b.end ? 1 : 0));
@@ -137,7 +144,7 @@ function familyLayer(
       while (j < cidrs.length && cidrs[j]!.end < x) j++;
       const c = cidrs[j];
       if (c && c.start <= x) {
-        push(x, c.region * 8 + RULE_CIDR);
+        push(x, c.region);
         x = c.end + 1n;
       } else {
         const stop = c && c.start - 1n < to ? c.start - 1n : to;
@@ -206,16 +213,20 @@ export function compileClientMap(policy: Policy, records?: ClientMapInput): Clie
   const defaultLabel = places.defaultIndex * 8 + RULE_DEFAULT;
   const nets4: Array<{ start: bigint; end: bigint; region: number }> = [];
   const nets6: Array<{ start: bigint; end: bigint; region: number }> = [];
+  // `region` of a network entry is its label (region * 8 + rule).
+  const addNet = (text: string, label: number, what: string) => {
+    const c = parseCidr(text);
+    if (!c) throw new CoreError('E_CORE_BAD_CIDR', `${what}: client CIDR "${text}" does not parse`);
+    const bits = BigInt(c.bytes.length * 8);
+    const host = bits - BigInt(c.prefix);
+    const start = (bytesToBig(c.bytes) >> host) << host;
+    (c.family === 4 ? nets4 : nets6).push({ start, end: start + (1n << host) - 1n, region: label });
+  };
   policy.regions.forEach((region, i) => {
-    for (const text of region.clientCidrs) {
-      const c = parseCidr(text);
-      if (!c) throw new CoreError('E_CORE_BAD_CIDR', `region ${region.id}: client CIDR "${text}" does not parse`);
-      const bits = BigInt(c.bytes.length * 8);
-      const host = bits - BigInt(c.prefix);
-      const start = (bytesToBig(c.bytes) >> host) << host;
-      (c.family === 4 ? nets4 : nets6).push({ start, end: start + (1n << host) - 1n, region: i });
-    }
+    for (const text of region.clientCidrs) addNet(text, i * 8 + RULE_CIDR, `region ${region.id}`);
   });
+  // After the operator's: on an exact duplicate the first entry wins.
+  if (useGeo) for (const text of [...SPECIAL_V4, ...SPECIAL_V6]) addNet(text, defaultLabel, 'special-purpose block');
   const labelOf: number[] = [];
   if (useGeo) {
     for (const loc of records.locations) {

@@ -58,7 +58,9 @@ export async function loadClientMap(policy: Policy, policyFile?: string, opts: {
 
 function compileInThread(policy: Policy, policyFile: string | undefined): Promise<CompiledClientMap> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(new URL('./compile-thread.js', import.meta.url), { workerData: { policy, policyFile } });
+    // From the TypeScript sources (vitest), the thread still runs the built file.
+    const entry = import.meta.url.endsWith('.ts') ? new URL('../dist/compile-thread.js', import.meta.url) : new URL('./compile-thread.js', import.meta.url);
+    const w = new Worker(entry, { workerData: { policy, policyFile } });
     let settled = false;
     w.once('message', (m: Reply) => {
       settled = true;

@@ -17,7 +17,7 @@ import { ClientMap } from '@edgesteer/core';
 import type { Policy } from '@edgesteer/policy';
 
 /** Bump when compileClientMap's output for the same inputs changes. */
-export const COMPILER_VERSION = 1;
+export const COMPILER_VERSION = 2;
 /** Cache files kept (newest first); a file is a few MB. */
 const KEEP = 12;
 

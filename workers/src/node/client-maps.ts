@@ -19,6 +19,8 @@ export class NodeClientMaps {
   private unwatch: (() => void) | undefined;
   private watched: string | undefined;
   private latestPolicy: Policy;
+  /** Placement inputs per policy object (get() runs per request). */
+  private readonly inputsOf = new WeakMap<Policy, string>();
 
   private constructor(
     private map: ClientMap,
@@ -42,7 +44,11 @@ export class NodeClientMaps {
   /** The map to answer `policy` from now (see module doc). */
   get(policy: Policy): ClientMap {
     this.latestPolicy = policy;
-    const inputs = JSON.stringify(placementInputs(policy));
+    let inputs = this.inputsOf.get(policy);
+    if (inputs === undefined) {
+      inputs = JSON.stringify(placementInputs(policy));
+      this.inputsOf.set(policy, inputs);
+    }
     if (inputs === this.inputs) return this.map;
     if (this.pending !== inputs) {
       this.pending = inputs;
