@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Registry } from 'prom-client';
 import { createControllerApp, type ControllerApp } from './app.js';
+import { ClientMapHashes } from './client-map-hash.js';
 import { Controller } from './controller.js';
 import { ControlError } from './errors.js';
 import { parseListen, type ListenAddress } from './listen.js';
@@ -123,6 +124,7 @@ export async function startController(opts: StartControllerOptions): Promise<Run
 
   const shutdown = new AbortController();
   const http = createControllerApp({
+    ...(policyFile ? { clientMapHash: ((maps) => (p: Policy) => maps.hash(p))(new ClientMapHashes(policyFile, log)) } : {}),
     controller,
     keys,
     adminToken: opts.adminToken ?? process.env['EDGESTEER_ADMIN_TOKEN'],
