@@ -28,6 +28,7 @@ import { freePort } from './lib/ports.mjs';
 import { benchPolicy } from './lib/policy.mjs';
 import { dnsperfAtRate, dnsperfMax } from './lib/dnsperf.mjs';
 import { CLI, NODE, ROOT } from './lib/cli.mjs';
+import { SERVICE_NAME } from './lib/scenario.mjs';
 
 const SAMPLES = 4000;
 
@@ -61,7 +62,7 @@ async function writeQueries(file, subnets) {
   const { encodeQuery, ecsFromCidr, TYPE } = await import('@edgesteer/dns-wire');
   const chunks = [];
   for (const s of subnets) {
-    const pkt = Buffer.from(encodeQuery({ name: 'cdn.bench.example', type: TYPE.A, edns: { ecs: ecsFromCidr(s.text) } }));
+    const pkt = Buffer.from(encodeQuery({ name: SERVICE_NAME, type: TYPE.A, edns: { ecs: ecsFromCidr(s.text) } }));
     const len = Buffer.alloc(2);
     len.writeUInt16BE(pkt.length);
     chunks.push(len, pkt);
@@ -114,8 +115,8 @@ export async function geoPhase({ quick = false, log = console.error, dir } = {})
   const work = dir ?? mkdtempSync(join(tmpdir(), 'edgesteer-bench-geo-'));
   mkdirSync(work, { recursive: true });
   const seconds = quick ? 4 : 10;
-  const base = { ...benchPolicy({ edgePort: 18080 }), zones: [{ name: 'bench.example', soa: { mname: 'ns1.bench.example', rname: 'hostmaster.bench.example' }, nameservers: [{ name: 'ns1.bench.example', ipv4: ['127.0.0.1'] }] }] };
-  base.services = base.services.map((s) => ({ ...s, name: 'cdn.bench.example' }));
+  // The bench scenario's policy (zone example.com, three regions with their clientCidrs), with and without the world map.
+  const base = benchPolicy({ edgePort: 18080 });
   const files = {
     world: join(work, 'geo-world.json'),
     cidr: join(work, 'geo-cidr-only.json'),
