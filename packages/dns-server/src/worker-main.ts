@@ -42,8 +42,8 @@ async function onMessage(m: ToWorker): Promise<void> {
   if (m.type !== 'state') return;
   let plane;
   try {
-    if (m.clientMap && m.clientMap.hash !== clientMap?.hash) // The primary's own bytes and hash: no need to hash megabytes again in every worker.
-      clientMap = ClientMap.deserialize(Buffer.from(m.clientMap.base64, 'base64'), m.clientMap.hash);
+    // The primary's own bytes and hash: no need to hash megabytes again in every worker.
+    if (m.clientMap && m.clientMap.hash !== clientMap?.hash) clientMap = ClientMap.deserialize(Buffer.from(m.clientMap.base64, 'base64'), m.clientMap.hash);
     plane = buildAnswerPlane(m.policy, m.table, { maxUdp: cfg!.maxUdp, ...(clientMap ? { matcher: clientMap } : {}) });
   } catch (err) {
     log.error({ err, code: 'E_DNS_TABLE_REJECTED', tableVersion: m.table.version }, 'cannot build answers; keeping the current ones');
