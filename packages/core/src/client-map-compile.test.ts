@@ -1,3 +1,4 @@
+/// <reference types="node" />
 import { describe, expect, it } from 'vitest';
 import { parseIp } from '@edgesteer/policy/neutral';
 import { ClientMap } from './client-map.js';
@@ -129,5 +130,14 @@ describe('ClientMap: merging, hash and bytes', () => {
     const bytes = parseIp('81.2.69.142')!.bytes;
     expect(map.lookupInto(bytes, 0, 4, 32, out as never)).toBe(out);
     expect(out.region).toBe('eu-west');
+  });
+});
+
+describe('ClientMap hash', () => {
+  it('a supplied SHA-256 gives the same hash as core\'s own', async () => {
+    const { createHash } = await import('node:crypto');
+    const own = compileClientMap(testPolicy({ regions }), records());
+    const native = compileClientMap(testPolicy({ regions }), records(), { sha256Hex: (b) => createHash('sha256').update(b).digest('hex') });
+    expect(native.hash).toBe(own.hash);
   });
 });

@@ -206,7 +206,7 @@ export type ClientMapInput = GeoRecords | undefined;
  * clientCidrs and the default region only. Throws CoreError
  * E_CORE_BAD_CIDR / E_CORE_GEO_RECORDS / E_CORE_CLIENT_MAP_CORRUPT.
  */
-export function compileClientMap(policy: Policy, records?: ClientMapInput): ClientMap {
+export function compileClientMap(policy: Policy, records?: ClientMapInput, opts: { sha256Hex?: (bytes: Uint8Array) => string } = {}): ClientMap {
   const places = regionPlaces(policy);
   if (places.ids.length > 255) throw new CoreError('E_CORE_CLIENT_MAP_CORRUPT', `the client map holds at most 255 regions (policy has ${places.ids.length})`);
   const useGeo = records !== undefined && policy.geo?.enabled !== false;
@@ -247,7 +247,8 @@ export function compileClientMap(policy: Policy, records?: ClientMapInput): Clie
   const [v6, v6Region] = toV6(seg6, region);
   const [v4Rule, v4RuleId] = toV4(seg4, rule);
   const [v6Rule, v6RuleId] = toV6(seg6, rule);
-  return ClientMap.fromLayers({
+  return ClientMap.fromLayers(
+    {
     regions: places.ids,
     defaultIndex: places.defaultIndex,
     source: useGeo ? records.source : 'none',
@@ -259,5 +260,7 @@ export function compileClientMap(policy: Policy, records?: ClientMapInput): Clie
     v4RuleId,
     v6Rule,
     v6RuleId,
-  });
+    },
+    opts.sha256Hex,
+  );
 }

@@ -173,22 +173,30 @@ export class ClientMap {
     this.scratch = { regionIndex: this.defaultIndex, region: this.defaultRegion, scopePrefix: 0, rule: 'default' };
   }
 
-  /** Builds a map from its layers (compileClientMap does this). Throws E_CORE_CLIENT_MAP_CORRUPT on inconsistent layers. */
-  static fromLayers(layers: ClientMapLayers): ClientMap {
+  /**
+   * Builds a map from its layers (compileClientMap does this). Throws
+   * E_CORE_CLIENT_MAP_CORRUPT on inconsistent layers. `sha256Hex` lets a
+   * runtime with a native SHA-256 (Node's crypto) hash the bytes; it must
+   * return the same lowercase hex as core's own.
+   */
+  static fromLayers(layers: ClientMapLayers, hashHex: (bytes: Uint8Array) => string = sha256Hex): ClientMap {
     validate(layers);
-    return new ClientMap(layers, serializeLayers(layers));
+    const bytes = serializeLayers(layers);
+    return new ClientMap(layers, bytes, hashHex(bytes));
   }
 
   /**
    * Reads serialize() output. Throws E_CORE_CLIENT_MAP_CORRUPT when the
    * bytes are not a valid map. `trustedHash` skips hashing the bytes again
    * where they arrived together with their hash from a trusted build (the
-   * Worker bundle: hashing megabytes costs an isolate's start-up time).
+   * Worker bundle: hashing megabytes costs an isolate's start-up time); a
+   * function hashes them natively (Node's crypto), same value as core's.
    */
-  static deserialize(bytes: Uint8Array, trustedHash?: string): ClientMap {
+  static deserialize(bytes: Uint8Array, trustedHash?: string | ((bytes: Uint8Array) => string)): ClientMap {
     const layers = parseLayers(bytes);
     validate(layers);
-    return new ClientMap(layers, bytes.slice(), trustedHash);
+    const copy = bytes.slice();
+    return new ClientMap(layers, copy, typeof trustedHash === 'function' ? trustedHash(copy) : trustedHash);
   }
 
   /** The map as bytes (the hashed, shippable form). */

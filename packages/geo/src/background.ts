@@ -11,6 +11,7 @@ import { compileClientMapSync, type CompiledClientMap } from './compile.js';
 import { databasePathFor, EMBEDDED_DATABASE, embeddedDatabasePath } from './database.js';
 import { GeoError, type GeoErrorCode } from './errors.js';
 import { cacheKey, placementInputs, readCached } from './map-cache.js';
+import { nativeSha256Hex } from './hash.js';
 
 /** Maps compiled in this process, by database file state and placement inputs (a test file starts many servers on one policy). */
 const memo = new Map<string, CompiledClientMap>();
@@ -29,7 +30,7 @@ type Reply = { ok: true; bytes: Uint8Array; database: string | undefined; compil
 export async function loadClientMap(policy: Policy, policyFile?: string, opts: { thread?: boolean } = {}): Promise<CompiledClientMap> {
   const t0 = performance.now();
   const file = databasePathFor(policy, policyFile);
-  if (!file) return { map: compileClientMap(policy), database: undefined, compileMs: performance.now() - t0, cached: false };
+  if (!file) return { map: compileClientMap(policy, undefined, { sha256Hex: nativeSha256Hex }), database: undefined, compileMs: performance.now() - t0, cached: false };
   let memoKey: string;
   try {
     const st = statSync(file);
@@ -66,7 +67,7 @@ function compileInThread(policy: Policy, policyFile: string | undefined): Promis
       settled = true;
       if (!m.ok) return reject(new GeoError(m.code, m.message));
       try {
-        resolve({ map: ClientMap.deserialize(m.bytes), database: m.database, compileMs: m.compileMs, cached: m.cached });
+        resolve({ map: ClientMap.deserialize(m.bytes, nativeSha256Hex), database: m.database, compileMs: m.compileMs, cached: m.cached });
       } catch (err) {
         reject(new GeoError('E_GEO_COMPILE', `compiled client map did not load: ${(err as Error).message}`, { cause: err }));
       }

@@ -11,6 +11,7 @@ import { GeoError } from './errors.js';
 import { cacheKey, readCached, writeCached } from './map-cache.js';
 import { openMmdb } from './mmdb-records.js';
 import { cachedRecords, databaseDigest, storeRecords } from './records-cache.js';
+import { nativeSha256Hex } from './hash.js';
 
 /** A compiled map and where it came from. */
 export interface CompiledClientMap {
@@ -26,7 +27,7 @@ export interface CompiledClientMap {
 export function compileClientMapSync(policy: Policy, policyFile?: string, now: () => number = performance.now.bind(performance)): CompiledClientMap {
   const t0 = now();
   const file = databasePathFor(policy, policyFile);
-  if (!file) return { map: compileClientMap(policy), database: undefined, compileMs: now() - t0, cached: false };
+  if (!file) return { map: compileClientMap(policy, undefined, { sha256Hex: nativeSha256Hex }), database: undefined, compileMs: now() - t0, cached: false };
   const origin = file === embeddedDatabasePath() ? EMBEDDED_DATABASE : file;
   let bytes: Buffer;
   try {
@@ -45,7 +46,7 @@ export function compileClientMapSync(policy: Policy, policyFile?: string, now: (
   }
   let map: ClientMap;
   try {
-    map = compileClientMap(policy, records);
+    map = compileClientMap(policy, records, { sha256Hex: nativeSha256Hex });
   } catch (err) {
     if (err instanceof GeoError) throw err;
     throw new GeoError('E_GEO_COMPILE', `cannot compile the client map from ${origin}: ${(err as Error).message}`, { cause: err });

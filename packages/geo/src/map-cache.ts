@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ClientMap } from '@edgesteer/core';
 import type { Policy } from '@edgesteer/policy';
+import { nativeSha256Hex } from './hash.js';
 
 /** Bump when compileClientMap's output for the same inputs changes. */
 export const COMPILER_VERSION = 2;
@@ -50,7 +51,7 @@ export function readCached(key: string): ClientMap | undefined {
   const dir = cacheDir();
   if (!dir) return undefined;
   try {
-    return ClientMap.deserialize(readFileSync(path.join(dir, `${key}.escm`)));
+    return ClientMap.deserialize(readFileSync(path.join(dir, `${key}.escm`)), nativeSha256Hex);
   } catch {
     return undefined;
   }
