@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v4Text, type ClientMap } from '@edgesteer/core';
 import { PolicySchema, type Policy } from '@edgesteer/policy';
-import { compileClientMapSync, embeddedDatabasePath, GeoError, loadClientMap, openDatabase } from './index.js';
+import { compileClientMapSync, embeddedDatabasePath, GeoError, loadClientMap, openDatabase, recordLocation } from './index.js';
 
 const policy: Policy = PolicySchema.parse({
   version: 1,
@@ -132,5 +132,18 @@ describe('database problems', () => {
     expect(c.map.hash).toBe(map.hash); // same data, same map
     const { db } = await openDatabase(path.join(dir, 'mine.mmdb'));
     expect(db.locate('81.2.69.142')).toMatchObject({ country: 'GB', continent: 'EU' });
+  });
+});
+
+describe('database record layouts', () => {
+  it.each([
+    ['GeoIP2/GeoLite2 City and DB-IP', { country: { iso_code: 'GB' }, continent: { code: 'EU' }, location: { latitude: 51.5, longitude: -0.12 } }, { country: 'GB', continent: 'EU', lat: 51.5, lon: -0.12 }],
+    ['GeoIP2 Country (no location): the country\'s reference point', { country: { iso_code: 'JP' }, continent: { code: 'AS' } }, { country: 'JP', continent: 'AS', lat: 36, lon: 138 }],
+    ['registered country only', { registered_country: { iso_code: 'DE' } }, { country: 'DE', continent: 'EU', lat: 51, lon: 9 }],
+    ['ip-location-db country', { country_code: 'br' }, { country: 'BR', continent: 'SA', lat: -10, lon: -55 }],
+    ['a country the table lacks, no coordinates', { country_code: 'XX' }, { country: 'XX' }],
+    ['nothing usable', { foo: 1 }, {}],
+  ])('%s', (_name, record, want) => {
+    expect(recordLocation(record as Record<string, unknown>)).toEqual(want);
   });
 });
