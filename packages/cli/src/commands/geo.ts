@@ -48,6 +48,17 @@ async function runStats(opts: StatsOptions): Promise<void> {
       }
     }
   }
+  // IPv6 in the database's networks (unallocated space would swamp the shares), by the region of each network's first address.
+  const v6Known = new Array<number>(map.regions.length).fill(0);
+  if (records) {
+    const bytes = new Uint8Array(16);
+    for (let i = 0; i < records.v6.loc.length; i++) {
+      const start = records.v6.start[i]!;
+      for (let k = 0; k < 16; k++) bytes[k] = Number((start >> BigInt(120 - 8 * k)) & 0xffn);
+      v6Known[map.lookup(bytes).regionIndex]! += Number((records.v6.end[i]! - start + 1n) >> 64n);
+    }
+  }
+  const v6KnownTotal = v6Known.reduce((a, b) => a + b, 0);
   const countries = [...byCountry.entries()]
     .map(([country, row]) => ({ country, v4: row.reduce((a, b) => a + b, 0), regions: Object.fromEntries(row.flatMap((n, i) => (n > 0 ? [[map.regions[i]!, n]] : []))) }))
     .sort((a, b) => b.v4 - a.v4);
@@ -58,7 +69,7 @@ async function runStats(opts: StatsOptions): Promise<void> {
     ...map.stats,
     compileMs: Math.round(compiled.compileMs),
     cached: compiled.cached,
-    regions: share.map((s) => ({ region: s.region, v4Addresses: s.v4, v4Share: s.v4 / v4Total, v6Slash64s: s.v6Slash64, v6Share: v6Total > 0 ? s.v6Slash64 / v6Total : 0 })),
+    regions: share.map((s, i) => ({ region: s.region, v4Addresses: s.v4, v4Share: s.v4 / v4Total, v6Slash64s: s.v6Slash64, v6Share: v6Total > 0 ? s.v6Slash64 / v6Total : 0, v6DatabaseSlash64s: v6Known[i]!, v6DatabaseShare: v6KnownTotal > 0 ? v6Known[i]! / v6KnownTotal : 0 })),
     countries,
   };
   if (opts.json) {
@@ -71,10 +82,10 @@ async function runStats(opts: StatsOptions): Promise<void> {
     `  ranges     ${map.stats.v4Ranges} IPv4 + ${map.stats.v6Ranges} IPv6 (rule layers: ${map.stats.v4RuleRanges} + ${map.stats.v6RuleRanges}), ${map.stats.bytes} bytes`,
     `  compiled   in ${Math.round(compiled.compileMs)} ms${compiled.cached ? ' (from the cache)' : ''}`,
     '',
-    'address space by region (IPv6: share of all /64s; unallocated space counts for the default region):',
+    'address space by region (IPv4: all addresses; IPv6: the /64s of the database\'s networks):',
   ];
   const w = Math.max(6, ...map.regions.map((r) => r.length));
-  for (const s of share) out.push(`  ${s.region.padEnd(w)}  IPv4 ${s.v4.toLocaleString('en-US').padStart(13)} (${pct(s.v4, v4Total).padStart(6)})   IPv6 /64s ${pct(s.v6Slash64, v6Total).padStart(6)}`);
+  share.forEach((s, i) => out.push(`  ${s.region.padEnd(w)}  IPv4 ${s.v4.toLocaleString('en-US').padStart(13)} (${pct(s.v4, v4Total).padStart(6)})   IPv6 ${pct(v6Known[i]!, v6KnownTotal).padStart(6)}`));
   const limit = opts.countries === 'all' ? countries.length : Math.max(0, Number(opts.countries ?? 25) || 25);
   if (countries.length > 0) {
     out.push('', `countries by IPv4 addresses (${Math.min(limit, countries.length)} of ${countries.length}; --countries all for every one):`);
