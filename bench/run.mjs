@@ -30,6 +30,7 @@ import { renderReport, consoleSummary } from './lib/report.mjs';
 import { renderChart } from './lib/chart.mjs';
 import { closingNotes } from './lib/closing.mjs';
 import { stopAll, liveCount, onExit, setPriorityBoost } from './lib/procs.mjs';
+import { geoPhase, geoSummary } from './geo.mjs';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 const log = (s) => console.error(s);
@@ -143,6 +144,12 @@ async function main() {
     if (!opts.skip.has('micro') && !opts.only) {
       log('[bench] micro-benchmarks');
       res.micro = await microPhase({ quick: opts.quick, timeoutMs: budget.microTimeoutMs, log });
+    }
+    // The client map: world map vs clientCidrs only (bench/geo.mjs).
+    if (!opts.skip.has('geo') && !opts.only) {
+      log('[bench] client map (geo)');
+      res.geo = await geoPhase({ quick: opts.quick, log, dir });
+      log(geoSummary(res.geo));
     }
     // 5. Optional: where edgesteer dns spends its CPU.
     if (opts.profile && res.throughput?.edgesteer) {

@@ -107,7 +107,7 @@ describe.concurrent('edgesteer explain', () => {
   });
 
   it.each<[string, string[], number, RegExp]>([
-    ['missing --region is a usage error', ['--service', 'cdn'], 2, /required option '--region <id>'/],
+    ['missing --region is a usage error', ['--service', 'cdn'], 2, /E_USAGE: give exactly one of --region <id>/],
     ['--at must be epoch ms', ['--service', 'cdn', '--region', 'eu-west', '--at', 'yesterday'], 2, /E_USAGE: --at must be Unix epoch milliseconds/],
     ['unknown service', ['--service', 'video', '--region', 'eu-west'], 1, /E_CORE_UNKNOWN_SERVICE: no service "video" in the policy \(services: cdn, api\)/],
     ['unknown region', ['--service', 'cdn', '--region', 'mars'], 1, /E_CORE_UNKNOWN_REGION/],

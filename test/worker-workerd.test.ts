@@ -15,7 +15,7 @@ import { startH2cRelay, startWranglerDev, type H2cRelay, type WranglerDev } from
 
 const policy: Policy = testPolicy();
 const REGIONS = ['us-east', 'eu-west', 'ap-south'] as const;
-/** request.cf of every request in this test; the hint maps its colo to ap-south. */
+/** request.cf of every request in this test: Singapore, nearest to ap-south (ap-southeast-1). */
 const CF = { colo: 'SIN', country: 'SG', continent: 'AS' };
 
 let dir: string;
@@ -31,7 +31,6 @@ beforeAll(async () => {
     cf: CF,
     vars: {
       EDGESTEER_PROBE_KEYS: TEST_PROBE_KEYS_TEXT,
-      CF_REGION_HINTS: JSON.stringify({ 'colo:SIN': 'ap-south' }),
       // Read the Durable Object on every request, so an ingest shows in the very next answer.
       STATE_CACHE_MS: '0',
     },
@@ -59,7 +58,8 @@ const doh = (mode: 'post' | 'get', args: string[]) => dig('127.0.0.1', relay.por
 describe('workerd: DoH answers with dig', () => {
   const assumeUp = tableForPolicy(policy, Date.now());
   const subnets = [
-    { subnet: '10.1.4.0/24', region: 'us-east', scope: 16 },
+    // us-east is the default region: 10.0.0.0/16 next to its /16 (private, in no database) answers alike, so the scope is /15.
+    { subnet: '10.1.4.0/24', region: 'us-east', scope: 15 },
     { subnet: '10.2.3.0/24', region: 'eu-west', scope: 16 },
     { subnet: '10.3.200.0/24', region: 'ap-south', scope: 16 },
   ];
@@ -100,11 +100,20 @@ describe('workerd: DoH answers with dig', () => {
     expect(refused.status).toBe('REFUSED');
   });
 
-  it('without ECS, the request.cf hint picks the region (127.0.0.1 matches no client CIDR)', async () => {
+  it('without ECS, request.cf places the client (127.0.0.1 is in no network and no database record)', async () => {
     const r = await doh('get', ['cdn.example.com', 'A']);
     expect(r.answer).toEqual(expectedRecords(assumeUp, 'cdn', 'ap-south'));
-    const steer = (await (await fetch(`${dev.url}/steer/cdn?format=json`)).json()) as { region: string; regionSource: string; via: string };
-    expect(steer).toMatchObject({ region: 'ap-south', regionSource: 'cf-hint', via: 'colo:SIN' });
+    const steer = (await (await fetch(`${dev.url}/steer/cdn?format=json`)).json()) as { region: string; regionSource: string; rule: string; via: string };
+    expect(steer).toMatchObject({ region: 'ap-south', regionSource: 'cf', rule: 'distance', via: 'country:SG' });
+  });
+
+  it('publishes the bundled client map (the same one the DNS server compiles)', async () => {
+    const health = (await (await fetch(`${dev.url}/healthz`)).json()) as { clientMapHash: string; clientMap: { v4Ranges: number; source: string } };
+    expect(health.clientMapHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(health.clientMap.v4Ranges).toBeGreaterThan(1000);
+    expect(health.clientMap.source).not.toBe('none');
+    const table = await fetch(`${dev.url}/v1/table`);
+    expect(table.headers.get('x-edgesteer-client-map-hash')).toBe(health.clientMapHash);
   });
 });
 

@@ -6,6 +6,12 @@
 // current file. The policy comes from $EDGESTEER_POLICY, else
 // config/policy.yaml at the repository root. An invalid policy stops the
 // deploy with every problem listed.
+//
+// It also compiles the policy's client map (policy + GeoIP database, through
+// @edgesteer/geo: the same compile the DNS server runs, so the same hash) and
+// writes its bytes to generated/client-map.bin, which wrangler.toml aliases
+// as the Data module 'edgesteer-bundled-client-map'. An unreadable database
+// stops the deploy (E_GEO_DB_*).
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +20,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
 const file = resolve(process.env.EDGESTEER_POLICY || resolve(root, 'config', 'policy.yaml'));
 const out = resolve(process.env.EDGESTEER_POLICY_BUNDLE || resolve(here, '..', 'generated', 'policy.json'));
+const mapOut = resolve(dirname(out), 'client-map.bin');
 
 let policyPkg;
 try {
@@ -36,9 +43,25 @@ if (!result.ok) {
   for (const p of result.problems) console.error(`  ${policyPkg.formatProblem(p)}`);
   process.exit(1);
 }
+let compiled;
+try {
+  const geo = await import('@edgesteer/geo');
+  compiled = geo.compileClientMapSync(result.policy, file);
+} catch (err) {
+  const code = err.code ?? 'E_BUILD_MISSING';
+  console.error(`bundle-policy: ${code}: cannot compile the client map: ${err.message}${code === 'E_BUILD_MISSING' || err.code === 'ERR_MODULE_NOT_FOUND' ? '; run `npx tsc -b` at the repository root first' : ''}`);
+  process.exit(1);
+}
+const map = compiled.map;
 mkdirSync(dirname(out), { recursive: true });
 // Write then rename, so a concurrent wrangler build never reads half a file.
-const tmp = `${out}.${process.pid}.tmp`;
-writeFileSync(tmp, JSON.stringify({ file: shown, text }) + '\n');
-renameSync(tmp, out);
+const write = (target, data) => {
+  const tmp = `${target}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, target);
+};
+// The map first: a build that reads the new policy must find its map.
+write(mapOut, map.serialize());
+write(out, JSON.stringify({ file: shown, text, clientMap: { hash: map.hash, source: map.source, bytes: map.stats.bytes } }) + '\n');
 console.error(`bundle-policy: ${shown} → ${relative(process.cwd(), out) || out} (${result.policy.services.length} services, ${result.policy.edges.length} edges)`);
+console.error(`bundle-policy: client map ${map.hash.slice(0, 12)} from ${compiled.database ?? 'the policy alone'}: ${map.stats.v4Ranges} IPv4 + ${map.stats.v6Ranges} IPv6 ranges, ${map.stats.bytes} bytes → ${relative(process.cwd(), mapOut) || mapOut}`);

@@ -14,13 +14,13 @@
  * GET  /healthz                 table version, hash and age; policy and state status
  */
 import { Hono, type Context } from 'hono';
-import type { RoutingTable } from '@edgesteer/core';
+import { compileClientMap, type ClientMap, type RoutingTable } from '@edgesteer/core';
 import { workerPlaneHealth } from './plane-health.js';
 import { buildAnswerPlane, type AnswerPlane } from '@edgesteer/dns-wire';
 import { isClientAbort, readBodyLimited } from '@edgesteer/http-kit';
 import { parseCidr, type Policy } from '@edgesteer/policy/neutral';
 import { decodeBase64Url } from './base64url.js';
-import type { CfHints, CfLocation } from './cf-hints.js';
+import type { CfLocation } from './client-region.js';
 import { answerDoh, type DohClient } from './doh.js';
 import { WorkerEngine, type EngineOptions } from './engine.js';
 import { errorBody, statusOf, WorkerError, type WorkerErrorCode } from './errors.js';
@@ -46,8 +46,12 @@ export interface WorkerAppDeps {
   clientAddress: (c: Context) => string | undefined;
   /** request.cf location (Cloudflare only). */
   cfLocation?: (c: Context) => CfLocation | undefined;
-  /** CF_REGION_HINTS, parsed (see cf-hints.ts). */
-  cfHints?: CfHints | undefined;
+  /**
+   * The compiled client map for a policy (the same map the DNS server
+   * answers from). Default: the policy-only map (clientCidrs and the
+   * default region). Called per request: return a kept map.
+   */
+  clientMap?: (policy: Policy) => ClientMap;
   log?: WorkerLogger;
   maxReportBytes?: number;
   /** Engine tuning: windowMs, refreshMs, cacheMs, maxAttempts. */
@@ -73,22 +77,36 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
   const maxReport = deps.maxReportBytes ?? DEFAULT_MAX_REPORT_BYTES;
   const engine = new WorkerEngine({ store: deps.store, policy: deps.policy, keys: deps.keys, clock, log, maxReportBytes: maxReport, ...deps.engine });
 
-  // The answer plane is rebuilt only when the policy or the table changes.
-  let plane: { policy: Policy; table: RoutingTable; plane: AnswerPlane } | undefined;
-  const planeFor = (policy: Policy, table: RoutingTable): AnswerPlane => {
-    if (!plane || plane.policy !== policy || plane.table.hash !== table.hash || plane.table.version !== table.version) {
-      const built = buildAnswerPlane(policy, table);
+  const policyMaps = new WeakMap<Policy, ClientMap>();
+  const mapFor =
+    deps.clientMap ??
+    ((policy: Policy): ClientMap => {
+      let m = policyMaps.get(policy);
+      if (!m) {
+        m = compileClientMap(policy);
+        policyMaps.set(policy, m);
+      }
+      return m;
+    });
+
+  // The answer plane is rebuilt only when the policy, the table or the client map changes.
+  let plane: { policy: Policy; table: RoutingTable; map: ClientMap; plane: AnswerPlane } | undefined;
+  const planeFor = (policy: Policy, table: RoutingTable): { plane: AnswerPlane; map: ClientMap } => {
+    const map = mapFor(policy);
+    if (!plane || plane.policy !== policy || plane.map !== map || plane.table.hash !== table.hash || plane.table.version !== table.version) {
+      const built = buildAnswerPlane(policy, table, { matcher: map });
       for (const w of built.warnings) log.warn({ event: 'plane_warning', version: table.version, detail: w }, w);
-      plane = { policy, table, plane: built };
+      plane = { policy, table, map, plane: built };
     }
-    return plane.plane;
+    return plane;
   };
 
-  const client = (c: Context): DohClient => ({ address: deps.clientAddress(c), cf: deps.cfLocation?.(c), hints: deps.cfHints });
+  const client = (c: Context): DohClient => ({ address: deps.clientAddress(c), cf: deps.cfLocation?.(c) });
 
   const doh = async (c: Context, query: Uint8Array): Promise<Response> => {
     const view = await engine.view();
-    const r = answerDoh(planeFor(view.loaded.policy, view.table), query, client(c));
+    const p = planeFor(view.loaded.policy, view.table);
+    const r = answerDoh(p.plane, p.map, query, client(c));
     if (!r.ok) return fail(400, 'E_DOH_MALFORMED', r.message);
     return new Response(r.bytes, {
       status: 200,
@@ -129,7 +147,8 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
   app.get('/resolve', async (c) => {
     const q = parseResolveQuery(new URL(c.req.url).searchParams);
     const view = await engine.view();
-    const r = answerDoh(planeFor(view.loaded.policy, view.table), resolveQueryMessage(q), client(c));
+    const p = planeFor(view.loaded.policy, view.table);
+    const r = answerDoh(p.plane, p.map, resolveQueryMessage(q), client(c));
     if (!r.ok) return fail(400, 'E_RESOLVE_BAD_NAME', r.message);
     const accept = c.req.header('accept') ?? '';
     return json(resolveJson(r.bytes), 200, {
@@ -168,9 +187,9 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
       service,
       path: rest || '/',
       search: params,
-      evidence: { address: deps.clientAddress(c), cf: deps.cfLocation?.(c), hints: deps.cfHints, ...(subnet ? { subnet, subnetText: subnetText! } : {}) },
+      evidence: { address: deps.clientAddress(c), cf: deps.cfLocation?.(c), ...(subnet ? { subnet, subnetText: subnetText! } : {}) },
     };
-    const d = steer(view, req);
+    const d = steer(view, mapFor(view.loaded.policy), req);
     if (format === 'json') return json(d, 200, { 'cache-control': 'private, no-store' });
     if (!d.location) return fail(503, 'E_STEER_NO_EDGE', d.reasons.join('; '));
     return new Response(null, {
@@ -189,7 +208,8 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
 
   app.get('/v1/table', async () => {
     const view = await engine.view();
-    return json(view.table, 200, { 'cache-control': 'no-cache', etag: `"${view.table.hash}"`, 'x-edgesteer-table-version': String(view.table.version) });
+    const map = mapFor(view.loaded.policy);
+    return json(view.table, 200, { 'cache-control': 'no-cache', etag: `"${view.table.hash}"`, 'x-edgesteer-table-version': String(view.table.version), 'x-edgesteer-client-map-hash': map.hash });
   });
 
   app.get('/healthz', async () => {
@@ -199,11 +219,13 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
     const s = view.snapshot;
     const policyError = engine.policyError();
     // The plane health contract (shared with the DNS server and the controller).
-    const { sync, ...plane } = workerPlaneHealth(view, now);
+    const map = mapFor(view.loaded.policy);
+    const { sync, ...plane } = workerPlaneHealth(view, now, map.hash);
     return json({
       ok: true,
       ...plane,
       ...(sync ? { sync: { freshRegions: sync.freshRegions, needed: sync.needed } } : {}),
+      clientMap: { hash: map.hash, source: map.source, v4Ranges: map.stats.v4Ranges, v6Ranges: map.stats.v6Ranges, bytes: map.stats.bytes },
       table: { version: t.version, hash: t.hash, policyHash: t.policyHash, generatedAt: t.generatedAt, ageMs: Math.max(0, now - t.generatedAt), assumeUp: s === null },
       policy: { source: view.loaded.source, loadedAt: view.loaded.loadedAt, ...(policyError ? { lastError: policyError } : {}) },
       state: {

@@ -5,13 +5,19 @@
  *  - EDGESTEER_PROBE_KEYS  secret: `probe-id region secret,...` (wrangler secret put)
  *  - POLICY_URL        var: fetch the policy from here instead of the bundle
  *  - POLICY_TTL_SECONDS var: refetch interval for POLICY_URL (default 60)
- *  - CF_REGION_HINTS   var: JSON request.cf → region map (cf-hints.ts)
+
+ * The client map (compiled by scripts/bundle-policy.mjs from the policy and
+ * its GeoIP database) is bundled as a Data module; request.cf is used only
+ * when the connecting address tells nothing (client-region.ts).
  *  - STATE_CACHE_MS    var: per-isolate reuse of the state read (default 1000)
  *  - REFRESH_MS        var: re-decide when the table is older (default 1000)
  */
 import bundle from 'edgesteer-bundled-policy';
+import mapBytes from '../generated/client-map.bin';
+import { ClientMap, compileClientMap } from '@edgesteer/core';
+import type { Policy } from '@edgesteer/policy/neutral';
 import { createWorkerApp, type WorkerApp } from './app.js';
-import { parseCfHints, type CfLocation } from './cf-hints.js';
+import type { CfLocation } from './client-region.js';
 import { DurableObjectStateStore, type EdgesteerState } from './durable-store.js';
 import { WorkerError } from './errors.js';
 import { consoleJsonLogger } from './log.js';
@@ -26,7 +32,6 @@ export interface Env {
   EDGESTEER_PROBE_KEYS?: string;
   POLICY_URL?: string;
   POLICY_TTL_SECONDS?: string;
-  CF_REGION_HINTS?: string;
   STATE_CACHE_MS?: string;
   REFRESH_MS?: string;
 }
@@ -44,6 +49,33 @@ function policySource(env: Env): PolicySource {
   return bundledPolicySource(bundle, Date.now);
 }
 
+/**
+ * The bundled client map for a policy whose regions it was compiled for; a
+ * policy with other regions (a newer one from POLICY_URL) gets its own
+ * policy-only map until the Worker is deployed again.
+ */
+function clientMaps(): (policy: Policy) => ClientMap {
+  let bundled: ClientMap | undefined;
+  if (bundle?.clientMap && mapBytes.byteLength > 0) {
+    try {
+      bundled = ClientMap.deserialize(new Uint8Array(mapBytes), bundle.clientMap.hash);
+    } catch (err) {
+      log.error({ event: 'client_map_rejected', code: 'E_CORE_CLIENT_MAP_CORRUPT', detail: (err as Error).message }, 'bundled client map does not load; answering from the policy alone');
+    }
+  }
+  const own = new WeakMap<Policy, ClientMap>();
+  return (policy) => {
+    if (bundled && bundled.regions.length === policy.regions.length && policy.regions.every((r, i) => r.id === bundled!.regions[i])) return bundled;
+    let m = own.get(policy);
+    if (!m) {
+      m = compileClientMap(policy);
+      own.set(policy, m);
+      if (bundled) log.warn({ event: 'client_map_mismatch', clientMapHash: m.hash }, 'the policy\'s regions differ from the bundled client map; answering from the policy alone until the next deploy');
+    }
+    return m;
+  };
+}
+
 function build(env: Env): WorkerApp {
   return createWorkerApp({
     store: new DurableObjectStateStore(env.EDGESTEER_STATE),
@@ -53,7 +85,7 @@ function build(env: Env): WorkerApp {
     clock: Date.now,
     clientAddress: (c) => c.req.header('cf-connecting-ip'),
     cfLocation: (c) => (c.req.raw as Request & { cf?: CfLocation }).cf,
-    cfHints: parseCfHints(env.CF_REGION_HINTS),
+    clientMap: clientMaps(),
     log,
     engine: { cacheMs: numberVar(env.STATE_CACHE_MS, 1000), refreshMs: numberVar(env.REFRESH_MS, 1000) },
   });

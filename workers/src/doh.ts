@@ -1,8 +1,9 @@
 /**
  * DNS-over-HTTPS (RFC 8484) on top of the shared answer plane: the same
  * precomputed wire answers the authoritative server sends, with the client's
- * region from ECS in the query, else the connecting address, else (on
- * Cloudflare) the request.cf hint, else the default region.
+ * region from the compiled client map: by ECS in the query, else by the
+ * connecting address, else (on Cloudflare) by request.cf through the same
+ * policy rules, else the default region (client-region.ts).
  *
  * Mapping to HTTP:
  *  - a message that is not a query at all (shorter than a header, QR set)
@@ -17,17 +18,15 @@
  *    address, so a shared HTTP cache never hands one client's region to
  *    another; `no-store` when there is no record to bound it.
  */
+import type { ClientMap } from '@edgesteer/core';
 import { decodeMessage, PARSE, parseQueryInto, QueryInfo, RCODE, type AnswerInfo, type AnswerPlane } from '@edgesteer/dns-wire';
-import { parseCidr, type Policy } from '@edgesteer/policy/neutral';
-import { regionFromCf, type CfHints, type CfLocation } from './cf-hints.js';
-import { claimedByPolicy, parseClientAddress, type RegionSource } from './client-region.js';
+import { clientRegion, type CfLocation, type RegionSource } from './client-region.js';
 
 /** Who is asking, as far as HTTP can tell. */
 export interface DohClient {
   /** Connecting address (socket peer on Node, CF-Connecting-IP on Cloudflare). */
   address: string | undefined;
   cf?: CfLocation | undefined;
-  hints?: CfHints | undefined;
 }
 
 export type DohResult =
@@ -43,19 +42,8 @@ export type DohResult =
     }
   | { ok: false; message: string };
 
-/** Address used to answer for a hinted region: its first client network (the plane matches addresses, not ids). */
-function representativeAddress(policy: Policy, region: string): string | undefined {
-  const r = policy.regions.find((x) => x.id === region);
-  if (!r) return undefined;
-  for (const text of r.clientCidrs) {
-    const c = parseCidr(text);
-    if (c) return text.split('/')[0];
-  }
-  return undefined;
-}
-
 /** Answers one DoH query (see module doc). */
-export function answerDoh(plane: AnswerPlane, query: Uint8Array, client: DohClient): DohResult {
+export function answerDoh(plane: AnswerPlane, map: ClientMap, query: Uint8Array, client: DohClient): DohResult {
   const q = new QueryInfo();
   const status = parseQueryInto(query, q);
   if (status === PARSE.DROP) {
@@ -63,21 +51,15 @@ export function answerDoh(plane: AnswerPlane, query: Uint8Array, client: DohClie
   }
   if (status === PARSE.FORMERR) return { ok: false, message: 'malformed DNS query (the authoritative server answers FORMERR): check the question and OPT record' };
 
-  let address = client.address ?? '0.0.0.0';
+  let address: string | Uint8Array = client.address ?? '0.0.0.0';
   let regionSource: RegionSource | undefined;
   if (status === PARSE.OK) {
     if (q.hasEcs) regionSource = 'ecs';
     else {
-      const ip = parseClientAddress(client.address);
-      if (ip && claimedByPolicy(plane.policy, ip)) regionSource = 'address';
-      else {
-        const hinted = regionFromCf(client.hints, client.cf);
-        const stand = hinted ? representativeAddress(plane.policy, hinted.region) : undefined;
-        if (stand) {
-          address = stand;
-          regionSource = 'cf-hint';
-        } else regionSource = 'default';
-      }
+      const who = clientRegion(plane.policy, map, { ...(client.address ? { address: client.address } : {}), ...(client.cf ? { cf: client.cf } : {}) });
+      regionSource = who.source;
+      // The plane places clients by address: answer for a request.cf region as one of that region's addresses.
+      if (who.source === 'cf') address = map.firstAddress(map.regions.indexOf(who.region)) ?? address;
     }
   }
 

@@ -33,8 +33,6 @@ export const WORKER_ERRORS = {
   E_STEER_NO_EDGE: 'E_STEER_NO_EDGE',
   /** The policy could not be loaded (bundle missing or POLICY_URL failing with no earlier good copy). */
   E_POLICY_UNAVAILABLE: 'E_POLICY_UNAVAILABLE',
-  /** CF_REGION_HINTS is not a JSON object of "colo:XXX"/"country:XX"/"continent:XX" → region id. */
-  E_CF_HINTS_INVALID: 'E_CF_HINTS_INVALID',
   /** EDGESTEER_PROBE_KEYS is not a list of `id region secret` entries. */
   E_KEYS_INVALID: 'E_KEYS_INVALID',
   /** The client reset or closed the request before it was read (not logged: not our failure). */
@@ -78,7 +76,6 @@ export function statusOf(code: WorkerErrorCode): 400 | 404 | 500 | 503 {
       return 404;
     case 'E_INTERNAL':
     case 'E_KEYS_INVALID':
-    case 'E_CF_HINTS_INVALID':
       return 500;
     default:
       return 400;

@@ -18,9 +18,9 @@ export interface WorkerPlaneHealth {
 }
 
 /** The contract fields for the view the routes answer from, at `now`. */
-export function workerPlaneHealth(view: EngineView, now: number): WorkerPlaneHealth {
+export function workerPlaneHealth(view: EngineView, now: number, clientMapHash: string | null = null): WorkerPlaneHealth {
   const s = view.snapshot;
   const sync = s ? syncStatus(view.loaded.policy, s.state, now) : undefined;
   const status = !sync ? 'unsynced' : sync.synced ? 'ok' : sync.lastObservationAt === null ? 'unsynced' : 'stale';
-  return { plane: 'worker', status, policyHash: view.table.policyHash, clientMapHash: null, lastObservationAt: sync?.lastObservationAt ?? null, sync };
+  return { plane: 'worker', status, policyHash: view.table.policyHash, clientMapHash, lastObservationAt: sync?.lastObservationAt ?? null, sync };
 }

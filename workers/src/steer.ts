@@ -4,7 +4,7 @@
  * for the client's region (exactly what DNS answers); the reasons are core's
  * explain() over the same state, so they describe that very decision.
  */
-import { explain, initialState, type Explanation, type RouteMode } from '@edgesteer/core';
+import { explain, initialState, type ClientMap, type ClientRule, type Explanation, type RouteMode } from '@edgesteer/core';
 import type { Policy, Service } from '@edgesteer/policy/neutral';
 import { clientRegion, type ClientEvidence, type RegionSource } from './client-region.js';
 import { edgeLocation } from './edge-location.js';
@@ -27,8 +27,10 @@ export interface SteerDecision {
   name: string;
   region: string;
   regionSource: RegionSource;
+  /** The client map rule that placed the client (cidr, country, continent, distance, default). */
+  rule: ClientRule;
   client?: string;
-  /** For a cf-hint: which hint matched. */
+  /** For cf: what request.cf said, e.g. "country:SG". */
   via?: string;
   /** The edge the client is sent to; null when nothing is answered (fail-closed, all down). */
   edge: string | null;
@@ -56,10 +58,10 @@ export function findService(policy: Policy, ref: string): Service {
 }
 
 /** Decides where one client goes (see module doc). */
-export function steer(view: EngineView, req: SteerRequest): SteerDecision {
+export function steer(view: EngineView, map: ClientMap, req: SteerRequest): SteerDecision {
   const policy = view.loaded.policy;
   const svc = findService(policy, req.service);
-  const who = clientRegion(policy, req.evidence);
+  const who = clientRegion(policy, map, req.evidence);
   const routes = view.table.services[svc.id];
   const entry = routes?.regions[who.region];
   const answer = entry?.answer ?? [];
@@ -75,6 +77,7 @@ export function steer(view: EngineView, req: SteerRequest): SteerDecision {
     name: svc.name,
     region: who.region,
     regionSource: who.source,
+    rule: who.rule,
     edge: edgeId,
     location,
     answer,

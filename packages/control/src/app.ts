@@ -14,6 +14,7 @@
  * GET  /metrics               Prometheus text
  * POST /v1/reload             re-read the policy file (Bearer EDGESTEER_ADMIN_TOKEN)
  */
+import type { Policy } from '@edgesteer/policy';
 import { Hono, type Context } from 'hono';
 import { routePath } from 'hono/route';
 import { secureHeaders } from 'hono/secure-headers';
@@ -55,6 +56,8 @@ export interface ControllerAppDeps {
   signatureWindowMs?: number;
   /** Aborts every open stream and long-poll (server shutdown). */
   shutdown?: AbortSignal;
+  /** Hash of the client map the planes compile from this policy (null while compiling); shown on /v1/table and /healthz. */
+  clientMapHash?: ((policy: Policy) => string | null) | undefined;
 }
 
 /** The app plus the pieces a server needs to shut down cleanly. */
@@ -101,6 +104,7 @@ export function createControllerApp(deps: ControllerAppDeps): ControllerApp {
         'x-edgesteer-table-version': String(t.version),
         // Followers compare versions only within one epoch (one state history).
         'x-edgesteer-epoch': controller.epoch,
+        ...(deps.clientMapHash?.(controller.policy) ? { 'x-edgesteer-client-map-hash': deps.clientMapHash(controller.policy)! } : {}),
         ...(status === 200 ? { 'content-type': 'application/json; charset=utf-8' } : {}),
       },
     });
@@ -187,7 +191,7 @@ export function createControllerApp(deps: ControllerAppDeps): ControllerApp {
   app.get('/v1/edges', (c) => json(c, 200, edgesView(controller)));
   app.get('/v1/timeline', (c) => json(c, 200, { now: controller.clock(), events: controller.timeline.newest(limit(c.req.query('limit'), 200)) }));
   app.get('/v1/observations', (c) => json(c, 200, { now: controller.clock(), observations: controller.observations.newest(limit(c.req.query('limit'), 100)) }));
-  app.get('/healthz', (c) => json(c, 200, healthView(controller)));
+  app.get('/healthz', (c) => json(c, 200, { ...healthView(controller), clientMapHash: deps.clientMapHash?.(controller.policy) ?? null }));
   app.get('/metrics', metricsHandler(metrics.registry));
 
   app.post('/v1/reload', async (c) => {

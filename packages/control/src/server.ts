@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Registry } from 'prom-client';
 import { createControllerApp, type ControllerApp } from './app.js';
+import { ClientMapHashes } from './client-map-hash.js';
 import { Controller } from './controller.js';
 import { ControlError } from './errors.js';
 import { createControllerLogger, type Logger } from './logger.js';
@@ -134,6 +135,7 @@ export async function startController(opts: StartControllerOptions): Promise<Run
 
   const shutdown = new AbortController();
   const http = createControllerApp({
+    ...(policyFile ? { clientMapHash: ((maps) => (p: Policy) => maps.hash(p))(new ClientMapHashes(policyFile, log)) } : {}),
     controller,
     keys,
     adminToken: opts.adminToken ?? process.env['EDGESTEER_ADMIN_TOKEN'],

@@ -16,3 +16,8 @@ export { formatExplanation } from './format-explanation.js';
 export * from './report-auth.js';
 export { seededRandom, type Random } from './seeded-random.js';
 export * from './report-intake.js';
+export { ClientMap, v4Text, v6Text, type ClientMatch, type ClientRange, type ClientMapStats, type ClientMapLayers } from './client-map.js';
+export { compileClientMap, GeoRecordsBuilder, type GeoRecords, type ClientMapInput } from './client-map-compile.js';
+export { classifyLocation, regionPlaces, nearestRegion, hasCoordinates, CLIENT_RULES, type ClientRule, type ClientLocation, type RegionPlaces } from './client-rules.js';
+export { AWS_REGION_LOCATIONS, greatCircleKm, type LatLon } from './aws-regions.js';
+export { explainClient, type ClientExplanation, type RegionDistance } from './client-explain.js';

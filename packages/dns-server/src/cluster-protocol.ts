@@ -22,7 +22,8 @@ export interface WorkerConfig {
 export const WORKER_ENV = 'EDGESTEER_DNS_WORKER';
 
 export type ToWorker =
-  | { type: 'state'; policy: Policy; table: RoutingTable; hold: boolean }
+  /** clientMap: the compiled client map's serialize() bytes as base64, sent only when the map changed (workers keep the last one). */
+  | { type: 'state'; policy: Policy; table: RoutingTable; hold: boolean; clientMap?: { hash: string; base64: string } }
   | { type: 'close' };
 
 export type FromWorker =

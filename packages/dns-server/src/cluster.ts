@@ -78,7 +78,18 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   let closing = false;
 
   // The primary decides (or follows) once; workers only build answer planes from what it sends.
-  const stateMessage = (): ToWorker => ({ type: 'state', policy: keeper.policy, table: keeper.table, hold: keeper.hold });
+  // The client map travels only when it changed (it is megabytes); a new or restarted worker always gets it.
+  let mapHash = '';
+  let mapBase64 = '';
+  const stateMessage = (withMap: boolean): ToWorker => {
+    const map = keeper.clientMap;
+    if (map.hash !== mapHash) {
+      mapHash = map.hash;
+      mapBase64 = Buffer.from(map.serialize()).toString('base64');
+    }
+    return { type: 'state', policy: keeper.policy, table: keeper.table, hold: keeper.hold, ...(withMap ? { clientMap: { hash: mapHash, base64: mapBase64 } } : {}) };
+  };
+  let sentMapHash = keeper.clientMap.hash;
 
   const spawn = (index: number): Promise<void> => {
     const cfg: WorkerConfig = {
@@ -123,7 +134,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
           if (!closing) spawn(index).catch((err: unknown) => log.error({ err, worker: index }, 'DNS worker restart failed'));
         }, RESTART_DELAY_MS).unref();
       });
-      w.send(stateMessage());
+      w.send(stateMessage(true));
     });
   };
 
@@ -163,7 +174,8 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   return {
     port,
     broadcast: () => {
-      const msg = stateMessage();
+      const msg = stateMessage(keeper.clientMap.hash !== sentMapHash);
+      sentMapHash = keeper.clientMap.hash;
       for (const w of workers.values()) if (w.isConnected()) w.send(msg);
     },
     counts: () => (counts.size === 0 ? new DnsCounters().counts() : sumCounts([...counts.values()])),

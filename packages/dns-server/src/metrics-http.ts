@@ -145,7 +145,7 @@ export function dnsHealth(m: DnsMetricsSnapshot, now = Date.now()): Record<strin
       ...(t.lastSyncAt !== undefined ? { lastSyncAt: t.lastSyncAt, lastSyncAgoMs: t.lastSyncAt > 0 ? now - t.lastSyncAt : null } : {}),
     },
     policyHash: pl?.policyHash ?? null,
-    clientMapHash: pl?.clientMapHash ?? null,
+    clientMapHash: pl?.clientMapHash ?? m.clientMap?.hash ?? null,
     lastObservationAt: pl?.lastObservationAt ?? null,
     ...(pl
       ? {
@@ -157,6 +157,7 @@ export function dnsHealth(m: DnsMetricsSnapshot, now = Date.now()): Record<strin
         }
       : {}),
     processes: m.processes,
+    ...(m.clientMap ? { clientMap: m.clientMap } : {}),
   };
 }
 

@@ -60,6 +60,8 @@ export interface DnsMetricsSnapshot {
   };
   /** Worker processes contributing (1 when single-process). */
   processes: number;
+  /** The client map answers come from (hash: see ClientMap in @edgesteer/core). */
+  clientMap?: { hash: string; source: string; v4Ranges: number; v6Ranges: number; bytes: number };
   /** Response rate limiting over UDP: responses dropped / sent truncated (slip). Absent when RRL is off. */
   rrl?: { dropped: number; slipped: number };
 }

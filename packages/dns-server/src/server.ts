@@ -41,7 +41,7 @@ export function planeMetrics(keeper: StateKeeper, intake: DnsReportIntake | unde
   return {
     status: keeper.status(),
     policyHash: keeper.table.policyHash,
-    clientMapHash: null,
+    clientMapHash: keeper.clientMap.hash,
     lastObservationAt: keeper.lastObservationAt(),
     hold: keeper.hold,
     ...(d ? { freshRegions: d.sync.freshRegions, quorumNeeded: d.sync.needed } : {}),
@@ -49,6 +49,12 @@ export function planeMetrics(keeper: StateKeeper, intake: DnsReportIntake | unde
     ...(intake ? { reports: { accepted: intake.accepted, rejected: { ...intake.rejected }, lastReportAt: intake.lastReportAt } } : {}),
     ...(keeper.source === 'controller' ? { refusedOlder: keeper.refusedOlder } : {}),
   };
+}
+
+/** Client map part of a metrics snapshot. */
+export function clientMapMetrics(keeper: StateKeeper): NonNullable<DnsMetricsSnapshot['clientMap']> {
+  const m = keeper.clientMap;
+  return { hash: m.hash, source: m.source, v4Ranges: m.stats.v4Ranges, v6Ranges: m.stats.v6Ranges, bytes: m.stats.bytes };
 }
 
 /** Table part of a metrics snapshot. */
@@ -129,7 +135,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       setTable: (t) => void keeper.setTable(t),
       setPolicy: (p) => keeper.setPolicy(p),
       reload: () => keeper.reload('api'),
-      metrics: () => ({ ...cluster.counts(), table: tableMetrics(keeper), plane: planeMetrics(keeper, intake), processes: workers, ...(rrl ? { rrl: cluster.rrlCounts() } : {}) }),
+      metrics: () => ({ ...cluster.counts(), table: tableMetrics(keeper), plane: planeMetrics(keeper, intake), clientMap: clientMapMetrics(keeper), processes: workers, ...(rrl ? { rrl: cluster.rrlCounts() } : {}) }),
       rrlCounts: () => cluster.rrlCounts(),
       intake,
       get hold() {
@@ -178,7 +184,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     setTable: (t) => void keeper.setTable(t),
     setPolicy: (p) => keeper.setPolicy(p),
     reload: () => keeper.reload('api'),
-    metrics: () => ({ ...counters.counts(), table: tableMetrics(keeper), plane: planeMetrics(keeper, intake), processes: 1, ...(limiter ? { rrl: { ...limiter.counts } } : {}) }),
+    metrics: () => ({ ...counters.counts(), table: tableMetrics(keeper), plane: planeMetrics(keeper, intake), clientMap: clientMapMetrics(keeper), processes: 1, ...(limiter ? { rrl: { ...limiter.counts } } : {}) }),
     rrlCounts: () => ({ dropped: limiter?.counts.dropped ?? 0, slipped: limiter?.counts.slipped ?? 0 }),
     intake,
     get hold() {

@@ -11,11 +11,18 @@
  *   one controller epoch a lower version (or the same version with other
  *   content) is refused.
  *
+ * - client map: compiled from the policy and its GeoIP database by
+ *   @edgesteer/geo in the background (a worker thread); recompiled when the
+ *   policy's placement inputs or the database file change. The old map
+ *   serves until the new one is ready; a database that does not read keeps
+ *   the old map (and, on a policy reload, the old policy) serving.
+ *
  * A new plane is built completely before it replaces the old one, so a query
  * is answered either entirely from the old state or entirely from the new.
  */
 import { randomUUID } from 'node:crypto';
-import { policyHash, tableForPolicy, type RoutingTable } from '@edgesteer/core';
+import { compileClientMap, policyHash, tableForPolicy, type ClientMap, type RoutingTable } from '@edgesteer/core';
+import { databasePathFor, loadClientMap, placementInputs, watchDatabase } from '@edgesteer/geo';
 import { buildAnswerPlane, type AnswerPlane } from '@edgesteer/dns-wire';
 import { formatProblem, loadPolicyFile, type Policy } from '@edgesteer/policy';
 import type { Logger } from 'pino';
@@ -38,8 +45,10 @@ export interface StateKeeperOptions {
   /** Reload on SIGHUP (default false; the CLI turns it on). */
   handleSigHup?: boolean;
   follower?: Partial<Omit<TableFollowerOptions, 'controller' | 'onTable' | 'log'>>;
+  /** A fixed client map (tests, benchmarks); default: compiled from the policy and its database, and kept current. */
+  clientMap?: ClientMap;
   /** Called with each new plane (and the state it was built from). */
-  onPlane: (plane: AnswerPlane, policy: Policy, table: RoutingTable, hold: boolean) => void;
+  onPlane: (plane: AnswerPlane, policy: Policy, table: RoutingTable, hold: boolean, clientMap: ClientMap) => void;
   now?: () => number;
   /** Directory for the decision state (local mode): persisted before each new table is published. */
   stateDir?: string;
@@ -91,14 +100,19 @@ export class StateKeeper {
   private readonly onHup = () => void this.reload('SIGHUP');
   private reloading: Promise<boolean> | undefined;
   private lastMismatch = '';
+  clientMap: ClientMap;
+  private unwatchDb: (() => void) | undefined;
+  private watchedDb: string | undefined;
 
   private constructor(
     private readonly opts: StateKeeperOptions,
     policy: Policy,
     restore: import('./plane-state.js').PlaneSnapshot | undefined,
+    clientMap: ClientMap,
   ) {
     const now = (opts.now ?? Date.now)();
     this.policy = policy;
+    this.clientMap = clientMap;
     this.source = opts.controller ? 'controller' : 'local';
     if (this.source === 'local' && !opts.table) {
       this.decider = new LocalDecider({
@@ -142,19 +156,31 @@ export class StateKeeper {
       if ('error' in r) throw r.error;
       policy = r.policy;
     }
+    let map = opts.clientMap;
+    if (!map) {
+      try {
+        // Before the server answers: compile in this thread (records stay in memory for the next compile).
+        const c = await loadClientMap(policy, opts.policyFile, { thread: false });
+        map = c.map;
+        opts.log.info({ event: 'client_map_loaded', clientMapHash: map.hash, source: map.source, database: c.database, ...map.stats, compileMs: Math.round(c.compileMs), cached: c.cached }, 'client map loaded');
+      } catch (err) {
+        const e = err as { code?: string; message?: string };
+        throw new DnsServerError(e.code ?? 'E_GEO_COMPILE', e.message ?? String(err));
+      }
+    }
     let restore;
     let stateFile: PlaneStateFile | undefined;
     if (opts.stateDir && !opts.controller) {
       let keeperRef: StateKeeper | undefined;
       stateFile = new PlaneStateFile(opts.stateDir, () => keeperRef!.decider!.snapshot(), opts.log);
       restore = await stateFile.load();
-      const keeper = new StateKeeper(opts, policy, restore);
+      const keeper = new StateKeeper(opts, policy, restore, map);
       keeperRef = keeper;
       keeper.stateFile = stateFile;
       keeper.decider?.attachPersistence(stateFile);
       return keeper;
     }
-    return new StateKeeper(opts, policy, undefined);
+    return new StateKeeper(opts, policy, undefined, map);
   }
 
   get followerState(): { lastSyncAt: number; stale: boolean } | undefined {
@@ -175,12 +201,63 @@ export class StateKeeper {
     }
     if (o.policyFile && (o.watch ?? true)) this.unwatch = watchPolicyFile(o.policyFile, () => void this.reload('file change'));
     if (o.handleSigHup) process.on('SIGHUP', this.onHup);
+    this.watchDb();
+  }
+
+  /** Watches the policy's database file (when the map is ours to keep current). */
+  private watchDb(): void {
+    const file = this.opts.clientMap || this.opts.watch === false ? undefined : databasePathFor(this.policy, this.opts.policyFile);
+    if (file === this.watchedDb) return;
+    this.unwatchDb?.();
+    this.unwatchDb = file ? watchDatabase(file, () => void this.refreshMap('database change')) : undefined;
+    this.watchedDb = file;
+  }
+
+  /** Recompiles the client map in the background and swaps it in when ready; a failure keeps the current map. */
+  refreshMap(reason: string): Promise<boolean> {
+    const run = async (): Promise<boolean> => {
+      if (this.opts.clientMap) return false;
+      const policy = this.policy;
+      let map: ClientMap;
+      try {
+        map = (await loadClientMap(policy, this.opts.policyFile)).map;
+      } catch (err) {
+        const e = err as { code?: string; message?: string };
+        this.opts.log.error({ event: 'client_map_rejected', code: e.code ?? 'E_GEO_COMPILE', reason, clientMapHash: this.clientMap.hash }, `${e.message ?? String(err)}; still serving the previous client map`);
+        return false;
+      }
+      if (policy !== this.policy || map.hash === this.clientMap.hash) return false;
+      return this.swap(this.policy, this.table, map, reason);
+    };
+    const next = (this.reloading ?? Promise.resolve(true)).then(run, run);
+    this.reloading = next;
+    return next;
+  }
+
+  /** Builds and installs a plane from the given state (this table and hold flag); false (logged) when it cannot be built. */
+  private swap(policy: Policy, table: RoutingTable, map: ClientMap, reason: string): boolean {
+    let plane: AnswerPlane;
+    try {
+      plane = buildAnswerPlane(policy, table, { maxUdp: this.opts.maxUdp, holdSteered: this.hold, matcher: map });
+    } catch (err) {
+      this.opts.log.error({ err, code: 'E_DNS_POLICY_REJECTED', reason }, 'cannot build answers from the new state; keeping the current one');
+      return false;
+    }
+    const previous = this.clientMap.hash;
+    this.policy = policy;
+    this.table = table;
+    this.clientMap = map;
+    this.plane = plane;
+    this.opts.onPlane(plane, policy, table, this.hold, map);
+    if (previous !== map.hash) this.opts.log.info({ event: 'client_map_changed', reason, clientMapHash: map.hash, previousClientMapHash: previous, source: map.source, ...map.stats }, 'client map changed');
+    return true;
   }
 
   stop(): void {
     if (this.tickTimer) clearInterval(this.tickTimer);
     this.follower?.stop();
     this.unwatch?.();
+    this.unwatchDb?.();
     process.off('SIGHUP', this.onHup);
   }
 
@@ -191,7 +268,7 @@ export class StateKeeper {
   }
 
   private build(policy: Policy, table: RoutingTable, hold: boolean): AnswerPlane {
-    return buildAnswerPlane(policy, table, { maxUdp: this.opts.maxUdp, holdSteered: hold });
+    return buildAnswerPlane(policy, table, { maxUdp: this.opts.maxUdp, holdSteered: hold, matcher: this.clientMap });
   }
 
   /**
@@ -237,7 +314,7 @@ export class StateKeeper {
     if (table !== this.table) this.tableSince = (this.opts.now ?? Date.now)();
     this.table = table;
     this.plane = plane;
-    this.opts.onPlane(plane, this.policy, table, hold);
+    this.opts.onPlane(plane, this.policy, table, hold, this.clientMap);
     this.logPlane(reason === 'decision' ? 'table' : reason, previous);
   }
 
@@ -291,13 +368,20 @@ export class StateKeeper {
     this.table = table;
     this.tableSince = (this.opts.now ?? Date.now)();
     this.plane = plane;
-    this.opts.onPlane(plane, this.policy, table, this.hold);
+    this.opts.onPlane(plane, this.policy, table, this.hold, this.clientMap);
     this.logPlane('table', previous);
     return true;
   }
 
-  /** Swaps in a policy (local mode: decided again at once, the new table follows). */
-  setPolicy(policy: Policy, reason = 'policy'): boolean {
+  /**
+   * Swaps in a policy (local mode: decided again at once, the new table
+   * follows). With `map`, that client map comes with it; without, the
+   * current map stays while it fits the policy's regions and a new one
+   * compiles in the background when the placement inputs changed.
+   */
+  setPolicy(policy: Policy, reason = 'policy', map?: ClientMap): boolean {
+    const placementChanged = JSON.stringify(placementInputs(policy)) !== JSON.stringify(placementInputs(this.policy));
+    const fits = map ?? (sameRegions(this.clientMap.regions, policy) ? this.clientMap : undefined);
     const now = (this.opts.now ?? Date.now)();
     let table = this.table;
     if (this.source === 'local' && !this.decider) {
@@ -305,25 +389,20 @@ export class StateKeeper {
       // Keep the version (and the SOA serial derived from it) moving forward across reloads.
       table = fresh.hash === this.table.hash ? this.table : { ...fresh, version: Math.max(fresh.version, this.table.version + 1) };
     }
-    let plane: AnswerPlane;
-    try {
-      plane = this.build(policy, table, this.hold);
-    } catch (err) {
-      this.opts.log.error({ err, code: 'E_DNS_POLICY_REJECTED' }, 'cannot build answers from the new policy; keeping the current one');
-      return false;
-    }
     const previous = this.table;
-    this.policy = policy;
-    if (table !== this.table) this.tableSince = now;
-    this.table = table;
-    this.plane = plane;
-    this.opts.onPlane(plane, policy, table, this.hold);
+    const changedTable = table !== this.table;
+    // Regions changed and no map for them yet: the policy's own networks until the new map is ready.
+    const interim = fits ?? buildRegionMatcherFor(policy);
+    if (!this.swap(policy, table, interim, reason)) return false;
+    if (changedTable) this.tableSince = now;
     this.logPlane(reason, previous);
     void this.decider?.setPolicy(policy);
+    this.watchDb();
+    if (!map && (placementChanged || !fits) && !this.opts.clientMap) void this.refreshMap(reason);
     return true;
   }
 
-  /** Reloads the policy file. Resolves false (and logs every problem) when it is invalid. */
+  /** Reloads the policy file (and its client map). Resolves false (and logs every problem) when it is invalid. */
   reload(reason = 'reload'): Promise<boolean> {
     // Serialise reloads: a SIGHUP during a file-change reload waits for it.
     const run = async (): Promise<boolean> => {
@@ -340,7 +419,18 @@ export class StateKeeper {
         log.info({ file, reason }, 'policy unchanged');
         return true;
       }
-      const applied = this.setPolicy(r.policy, `policy reload (${reason})`);
+      // The new map compiles first (in the background) so the policy and its map switch together.
+      let map: ClientMap | undefined;
+      if (!this.opts.clientMap && JSON.stringify(placementInputs(r.policy)) !== JSON.stringify(placementInputs(this.policy))) {
+        try {
+          map = (await loadClientMap(r.policy, file)).map;
+        } catch (err) {
+          const e = err as { code?: string; message?: string };
+          log.error({ event: 'client_map_rejected', code: e.code ?? 'E_GEO_COMPILE', file, reason }, `${e.message ?? String(err)}; policy rejected, still serving the previous policy and client map`);
+          return false;
+        }
+      }
+      const applied = this.setPolicy(r.policy, `policy reload (${reason})`, map);
       if (applied) log.info({ file, reason, tableVersion: this.table.version }, 'policy reloaded');
       return applied;
     };
@@ -348,4 +438,13 @@ export class StateKeeper {
     this.reloading = next;
     return next;
   }
+}
+
+function sameRegions(ids: readonly string[], policy: Policy): boolean {
+  return ids.length === policy.regions.length && policy.regions.every((r, i) => r.id === ids[i]);
+}
+
+/** The policy-only client map (clientCidrs and the default region). */
+function buildRegionMatcherFor(policy: Policy): ClientMap {
+  return compileClientMap(policy);
 }

@@ -3,6 +3,7 @@
  * (policy + table) from the primary, builds its answer plane, binds UDP and
  * TCP with SO_REUSEPORT, and reports counters every second.
  */
+import { ClientMap } from '@edgesteer/core';
 import { buildAnswerPlane } from '@edgesteer/dns-wire';
 import { WORKER_ENV, type FromWorker, type ToWorker, type WorkerConfig } from './cluster-protocol.js';
 import { DnsEngine } from './engine.js';
@@ -24,6 +25,7 @@ const send = (m: FromWorker) => {
 let engine: DnsEngine | undefined;
 let udp: Socket | undefined;
 let tcp: TcpListener | undefined;
+let clientMap: ClientMap | undefined;
 
 // The primary decides when workers stop and reloads for them: a Ctrl-C or a
 // SIGHUP sent to the whole process group must not take the workers down.
@@ -40,7 +42,9 @@ async function onMessage(m: ToWorker): Promise<void> {
   if (m.type !== 'state') return;
   let plane;
   try {
-    plane = buildAnswerPlane(m.policy, m.table, { maxUdp: cfg!.maxUdp, holdSteered: m.hold });
+    // The primary's own bytes and hash: no need to hash megabytes again in every worker.
+    if (m.clientMap && m.clientMap.hash !== clientMap?.hash) clientMap = ClientMap.deserialize(Buffer.from(m.clientMap.base64, 'base64'), m.clientMap.hash);
+    plane = buildAnswerPlane(m.policy, m.table, { maxUdp: cfg!.maxUdp, holdSteered: m.hold, ...(clientMap ? { matcher: clientMap } : {}) });
   } catch (err) {
     log.error({ err, code: 'E_DNS_TABLE_REJECTED', tableVersion: m.table.version }, 'cannot build answers; keeping the current ones');
     return;

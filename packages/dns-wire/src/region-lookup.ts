@@ -11,9 +11,11 @@ export interface RegionMatch {
   scopePrefix: number;
 }
 
-/** What the plane needs from `buildRegionMatcher(policy)` of @edgesteer/core. */
+/** What the plane needs from the client map (`ClientMap` of @edgesteer/core). */
 export interface RegionMatcherLike {
   match(ip: Uint8Array | string, sourcePrefix?: number): RegionMatch;
+  /** Optional allocation-free lookup (the compiled client map has it): fills `out` from bytes[offset..offset+length). */
+  lookupInto?(bytes: Uint8Array, offset: number, length: 4 | 16, sourcePrefix: number, out: RegionMatch & { regionIndex: number; rule: string }): unknown;
 }
 
 /** Entries kept before a cache is cleared (clearing is O(1) amortised and bounds memory under address scans). */
@@ -24,6 +26,8 @@ export class RegionLookup {
   private readonly v4 = new Map<number, number>();
   private readonly other = new Map<string, number>();
   private readonly probe = new Uint8Array(16);
+  /** Reused result of matcher.lookupInto (no allocation per cache miss). */
+  private readonly scratch = { regionIndex: 0, region: '', scopePrefix: 0, matched: false, rule: 'default' };
 
   constructor(
     private readonly matcher: RegionMatcherLike,
@@ -36,6 +40,15 @@ export class RegionLookup {
     return idx * 256 + (m.scopePrefix & 0xff);
   }
 
+  private miss(addr: Uint8Array, length: 4 | 16, source: number): number {
+    const m = this.matcher;
+    if (m.lookupInto) {
+      m.lookupInto(addr, 0, length, source, this.scratch);
+      return this.pack(this.scratch);
+    }
+    return this.pack(m.match(addr.slice(0, length), source));
+  }
+
   /** Region of an ECS subnet: `addr` holds the full-width address (zero-padded). */
   ecs(family: number, addr: Uint8Array, source: number): number {
     if (family === 1) {
@@ -43,7 +56,7 @@ export class RegionLookup {
       let v = this.v4.get(key);
       if (v === undefined) {
         if (this.v4.size >= CACHE_LIMIT) this.v4.clear();
-        v = this.pack(this.matcher.match(addr.slice(0, 4), source));
+        v = this.miss(addr, 4, source);
         this.v4.set(key, v);
       }
       return v;
@@ -53,7 +66,7 @@ export class RegionLookup {
     let v = this.other.get(key);
     if (v === undefined) {
       if (this.other.size >= CACHE_LIMIT) this.other.clear();
-      v = this.pack(this.matcher.match(addr.slice(0, 16), source));
+      v = this.miss(addr, 16, source);
       this.other.set(key, v);
     }
     return v;

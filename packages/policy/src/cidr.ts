@@ -1,8 +1,10 @@
 /**
  * IP address and CIDR parsing without Node built-ins (this package is bundled
- * into the Worker). Addresses are kept as bytes so IPv4 and IPv6 share one
- * prefix comparison.
+ * into the Worker). Parsing goes through ipaddr.js; addresses are kept as
+ * bytes so IPv4 and IPv6 share one byte-level prefix comparison (the hot
+ * path matches bytes, never ipaddr.js objects).
  */
+import ipaddr from 'ipaddr.js';
 
 /** A parsed IP address. */
 export interface IpAddress {
@@ -18,62 +20,23 @@ export interface Cidr extends IpAddress {
   hostBitsSet: boolean;
 }
 
+/**
+ * Text → bytes through ipaddr.js (well kept, runtime-neutral), with the two
+ * stricter rules a policy needs: IPv4 only as four plain decimal parts
+ * (leading zeros are rejected: some stacks read them as octal), and no IPv6
+ * zone index (a zone names an interface, not a network).
+ */
 function parseIpv4(s: string): Uint8Array | null {
-  const parts = s.split('.');
-  if (parts.length !== 4) return null;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i]!;
-    // Leading zeros are rejected: some stacks read them as octal.
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return null;
-    const n = Number(p);
-    if (n > 255) return null;
-    out[i] = n;
-  }
-  return out;
+  if (!ipaddr.IPv4.isValidFourPartDecimal(s)) return null;
+  return Uint8Array.from(ipaddr.IPv4.parse(s).toByteArray());
 }
 
 function parseIpv6(s: string): Uint8Array | null {
-  if (s.length === 0 || s.length > 45) return null;
-  let head = s;
-  let tailV4: Uint8Array | null = null;
-  // An embedded IPv4 tail (::ffff:1.2.3.4) takes the last 32 bits.
+  if (s.length === 0 || s.length > 45 || s.includes('%') || !ipaddr.IPv6.isValid(s)) return null;
   const lastColon = s.lastIndexOf(':');
-  if (s.includes('.', lastColon)) {
-    tailV4 = parseIpv4(s.slice(lastColon + 1));
-    if (!tailV4) return null;
-    head = s.slice(0, lastColon + 1) + '0:0';
-  }
-  const dbl = head.indexOf('::');
-  if (dbl !== -1 && head.indexOf('::', dbl + 1) !== -1) return null;
-  const parseGroups = (t: string): number[] | null => {
-    if (t === '') return [];
-    const gs = t.split(':');
-    const out: number[] = [];
-    for (const g of gs) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
-      out.push(parseInt(g, 16));
-    }
-    return out;
-  };
-  let groups: number[];
-  if (dbl === -1) {
-    const g = parseGroups(head);
-    if (!g || g.length !== 8) return null;
-    groups = g;
-  } else {
-    const left = parseGroups(head.slice(0, dbl));
-    const right = parseGroups(head.slice(dbl + 2));
-    if (!left || !right || left.length + right.length > 7) return null;
-    groups = [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
-  }
-  const out = new Uint8Array(16);
-  for (let i = 0; i < 8; i++) {
-    out[i * 2] = groups[i]! >> 8;
-    out[i * 2 + 1] = groups[i]! & 0xff;
-  }
-  if (tailV4) out.set(tailV4, 12);
-  return out;
+  // An embedded IPv4 tail (::ffff:1.2.3.4) follows the IPv4 rules above.
+  if (s.includes('.', lastColon) && !ipaddr.IPv4.isValidFourPartDecimal(s.slice(lastColon + 1))) return null;
+  return Uint8Array.from(ipaddr.IPv6.parse(s).toByteArray());
 }
 
 /** Parses an IPv4 or IPv6 address (no zone index); null when invalid. */

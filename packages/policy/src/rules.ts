@@ -50,6 +50,8 @@ export const RULES = {
   'cidr-host-bits': { severity: 'error', summary: 'A client CIDR has bits set after its prefix (10.1.2.3/16).' },
   'cidr-overlap': { severity: 'error', summary: 'The same client network is listed in two regions.' },
   'cidr-redundant': { severity: 'warning', summary: 'A region lists a network already covered by another of its own.' },
+  'geo-country-duplicate': { severity: 'error', summary: 'The same country is listed in two regions\' countries.' },
+  'geo-continent-duplicate': { severity: 'error', summary: 'The same continent is listed in two regions\' continents.' },
   'quorum-exceeds-regions': { severity: 'warning', summary: 'health.quorum is larger than the number of regions.' },
   // Edges and checks
   'edge-no-address': { severity: 'error', summary: 'An edge has no ipv4, ipv6 or alias.' },

@@ -22,6 +22,9 @@ export const AWS_LATENCY_REGIONS = [
   'us-gov-east-1', 'us-gov-west-1',
 ] as const;
 
+/** Continent codes as GeoIP databases write them. */
+export const CONTINENTS = ['AF', 'AN', 'AS', 'EU', 'NA', 'OC', 'SA'] as const;
+
 /** Bounds shared by schema and docs, so error messages can quote them. */
 export const LIMITS = {
   intervalMs: { min: 100, max: 3_600_000 },
@@ -90,9 +93,34 @@ export const RegionSchema = z
     id: Id,
     aws: z.enum(AWS_LATENCY_REGIONS).describe('Route53 latency region for this region.'),
     clientCidrs: z.array(z.string()).default([]).describe('Client networks (IPv4/IPv6 CIDR) mapped to this region via ECS or source address.'),
-    default: z.boolean().default(false).describe('Region used when no client CIDR matches. Exactly one region must be default.'),
+    default: z.boolean().default(false).describe('Region used when no other rule of the client map places a client (see geo). Exactly one region must be default.'),
+    location: z
+      .object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) })
+      .strict()
+      .optional()
+      .describe('Where the region\'s edges are (degrees), for nearest-region mapping; default: the coordinates of its `aws` region.'),
+    countries: z
+      .array(z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code in capitals, e.g. IN'))
+      .optional()
+      .describe('Countries (ISO 3166-1 alpha-2) whose clients go to this region whatever the distance; clientCidrs still win.'),
+    continents: z
+      .array(z.enum(CONTINENTS))
+      .optional()
+      .describe('Continents whose clients go to this region whatever the distance; countries and clientCidrs still win.'),
   })
   .strict();
+
+export const GeoSchema = z
+  .object({
+    enabled: z.boolean().default(true).describe('Map clients outside every clientCidrs by geography (countries, continents, then nearest region). false: clientCidrs and the default region only.'),
+    database: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('GeoIP database (.mmdb: MaxMind GeoIP2/GeoLite2 City or Country, DB-IP, ip-location-db), relative to the policy file; default: the embedded country database of @edgesteer/geo.'),
+  })
+  .strict()
+  .describe('The client map: which region each client address belongs to. Order: clientCidrs (longest prefix) → countries → continents → nearest region by great-circle distance → default region.');
 
 export const CheckSchema = z
   .object({
@@ -171,6 +199,7 @@ export const PolicySchema = z
     edges: z.array(EdgeSchema).min(1),
     services: z.array(ServiceSchema).min(1),
     health: HealthSchema.default({ quorum: 2, staleAfterMs: 30_000, rttAlpha: 0.3 }),
+    geo: GeoSchema.optional(),
   })
   .strict();
 
@@ -185,6 +214,7 @@ export type Check = Edge['check'];
 export type Service = Policy['services'][number];
 export type HealthSettings = Policy['health'];
 export type Steering = Service['steering'];
+export type GeoSettings = z.output<typeof GeoSchema>;
 
 /** JSON Schema (draft 2020-12) of the policy file, generated from the zod schema. */
 export function policyJsonSchema(): Record<string, unknown> {

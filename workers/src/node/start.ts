@@ -19,6 +19,8 @@ import {
   type WorkerLogger,
   type PolicySource,
 } from '../index.js';
+import type { ClientMap } from '@edgesteer/core';
+import { NodeClientMaps } from './client-maps.js';
 import { FilePolicySource, type PolicyReload } from './file-policy-source.js';
 import { createDualServer, type DualListener, type DualServerOptions } from './h1-h2c-server.js';
 import { createWorkerNodeMetrics, type WorkerNodeMetrics } from './node-metrics.js';
@@ -48,6 +50,8 @@ export interface WorkerNodeOptions {
   http?: DualServerOptions;
   /** Serve Prometheus metrics at GET /metrics. Default true. */
   metrics?: boolean;
+  /** A fixed client map (tests); default: compiled from the policy and its GeoIP database, kept current. */
+  clientMap?: ClientMap;
 }
 
 export interface RunningWorker {
@@ -74,6 +78,8 @@ export async function startWorkerNode(opts: WorkerNodeOptions): Promise<RunningW
     if (opts.watchPolicy) file.watch();
     source = file;
   } else throw new Error('E_POLICY_INVALID: startWorkerNode needs policyFile or policy');
+  const fixed = opts.clientMap;
+  const maps = fixed ? undefined : await NodeClientMaps.create((await source.get()).policy, opts.policyFile, log, opts.watchPolicy ?? false);
 
   const worker = createWorkerApp({
     store: opts.store ?? new MemoryStateStore(),
@@ -81,6 +87,7 @@ export async function startWorkerNode(opts: WorkerNodeOptions): Promise<RunningW
     keys: opts.keys ?? new Map(),
     clock: opts.clock ?? Date.now,
     clientAddress: (c) => getConnInfo(c).remote.address,
+    clientMap: fixed ? () => fixed : (policy) => maps!.get(policy),
     log,
     ...(opts.maxReportBytes === undefined ? {} : { maxReportBytes: opts.maxReportBytes }),
     engine: {
@@ -112,6 +119,7 @@ export async function startWorkerNode(opts: WorkerNodeOptions): Promise<RunningW
     reloadPolicy: async () => (file ? file.reload() : { result: 'unchanged' }),
     close: async () => {
       file?.close();
+      maps?.close();
       await dual.close();
     },
   };

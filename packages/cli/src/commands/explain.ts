@@ -3,11 +3,14 @@ import type { Command } from 'commander';
 import { formatProblem, loadPolicyFile, PolicyReadError, type Policy } from '@edgesteer/policy';
 import { CoreError, decide, explain, formatExplanation, ingestWithStats, initialState, ObservationSchema, type DecisionState, type Observation } from '@edgesteer/core';
 import { CliError } from '../cli-error.js';
+import { explainClientAddress, explainClientFile, formatClientExplanation } from './client-explain.js';
 
 interface ExplainOptions {
   policy: string;
-  service: string;
-  region: string;
+  service?: string;
+  region?: string;
+  client?: string;
+  clients?: string;
   observations?: string;
   at?: string;
   json?: boolean;
@@ -152,6 +155,9 @@ function replay(policy: Policy, observations: Observation[], at: number): { stat
 }
 
 async function runExplain(opts: ExplainOptions): Promise<void> {
+  const modes = [opts.region, opts.client, opts.clients].filter((x) => x !== undefined).length;
+  if (modes !== 1) throw new CliError('E_USAGE', 'give exactly one of --region <id> (a region\'s ranking), --client <ip> (where a client lands and why) or --clients <file>', 2);
+  if (opts.region !== undefined && opts.service === undefined) throw new CliError('E_USAGE', '--region needs --service <name>', 2);
   if (opts.at !== undefined && !/^\d{1,15}$/.test(opts.at)) throw new CliError('E_USAGE', `--at must be Unix epoch milliseconds (e.g. ${Date.now()}), got '${opts.at}'`, 2);
   const policy = await readPolicy(opts.policy);
   const observations = opts.observations ? await readObservations(opts.observations) : [];
@@ -160,9 +166,24 @@ async function runExplain(opts: ExplainOptions): Promise<void> {
   if (ignored > 0) process.stderr.write(`edgesteer: ${ignored} observation(s) ignored: unknown region or edge, or not newer than the link's last one\n`);
   if (later > 0) process.stderr.write(`edgesteer: ${later} observation(s) after --at ${at} left out\n`);
 
+  if (opts.clients !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(opts.clients, 'utf8');
+    } catch (err) {
+      throw new CliError('E_CLIENTS_READ', `cannot read clients file '${opts.clients}': ${(err as Error).message}`);
+    }
+    process.stdout.write(await explainClientFile(policy, opts.policy, text, opts.service, state, at));
+    return;
+  }
+  if (opts.client !== undefined) {
+    const r = await explainClientAddress(policy, opts.policy, opts.client, opts.service, state, at);
+    process.stdout.write(opts.json ? JSON.stringify({ ...r, observations: { used, ignored, later } }, null, 2) + '\n' : formatClientExplanation(r));
+    return;
+  }
   let explanation;
   try {
-    explanation = explain(policy, state, opts.service, opts.region, at);
+    explanation = explain(policy, state, opts.service!, opts.region!, at);
   } catch (err) {
     if (err instanceof CoreError) throw new CliError(err.code, err.message);
     throw err;
@@ -179,16 +200,18 @@ async function runExplain(opts: ExplainOptions): Promise<void> {
 export function registerExplain(program: Command): void {
   program
     .command('explain')
-    .description('Show the ranking a service gets in a client region, and why each edge is in or out.')
+    .description('Show the ranking a service gets in a client region and why each edge is in or out; or, with --client, where a client address lands and why.')
     .requiredOption('--policy <file>', 'policy file (YAML or JSON)')
-    .requiredOption('--service <name>', 'service id or DNS name')
-    .requiredOption('--region <id>', 'client region id')
+    .option('--service <name>', 'service id or DNS name (with --client: default every service)')
+    .option('--region <id>', 'client region id')
+    .option('--client <ip>', 'client address: the client map\'s rule, region, ECS scope, distance to each region, and the answer now')
+    .option('--clients <file>', 'many client addresses, one per line: a JSON line each (address, region, rule, scopePrefix, answer of --service, default the first service)')
     .option('--observations <file>', 'probe observations: a JSON array or JSON lines')
     .option('--at <epochms>', 'decision time, Unix epoch ms (default: the newest observation, else now)')
     .option('--json', 'print the explanation as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  edgesteer explain --policy config/policy.yaml --service cdn --region eu-west\n  edgesteer explain --policy config/policy.yaml --service cdn.example.com --region ap-south --observations obs.jsonl --json\n\nExit status: 0 ok, 1 invalid input (policy, observations, unknown service or region), 2 usage error.\n',
+      '\nExamples:\n  edgesteer explain --policy config/policy.yaml --service cdn --region eu-west\n  edgesteer explain --policy config/policy.yaml --client 81.2.69.142 --service cdn\n  edgesteer explain --policy config/policy.yaml --service cdn.example.com --region ap-south --observations obs.jsonl --json\n\nExit status: 0 ok, 1 invalid input (policy, observations, unknown service or region), 2 usage error.\n',
     )
     .action(async (opts: ExplainOptions) => runExplain(opts));
 }

@@ -8,6 +8,7 @@ import { registerWorker } from './worker.js';
 import { registerController } from './controller.js';
 import { registerRun } from './run.js';
 import { registerDemo } from './demo.js';
+import { registerGeo } from './geo.js';
 
 /** Adds every subcommand to the program. */
 export function registerCommands(program: Command): void {
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerController(program);
   registerRun(program);
   registerDemo(program);
+  registerGeo(program);
 }

@@ -28,6 +28,8 @@ export function checkRegions(ctx: RuleContext): void {
   }
 
   checkCidrs(ctx, regions);
+  checkGeoLists(ctx, regions, 'countries', 'geo-country-duplicate', 'country');
+  checkGeoLists(ctx, regions, 'continents', 'geo-continent-duplicate', 'continent');
 
   const health = ctx.data['health'];
   const quorum = health && typeof health === 'object' ? num((health as Record<string, unknown>)['quorum']) : undefined;
@@ -38,6 +40,34 @@ export function checkRegions(ctx: RuleContext): void {
       message: `health.quorum ${quorum} is more than the ${regions.length} region${regions.length === 1 ? '' : 's'} that can vote`,
       hint: `it is capped at the regions with fresh data; set quorum to at most ${regions.length} to say what you mean`,
     });
+  }
+}
+
+/** A country or continent sends its clients to one region: the same code in two regions has no tie-break. */
+function checkGeoLists(
+  ctx: RuleContext,
+  regions: NonNullable<ReturnType<typeof items>>,
+  key: 'countries' | 'continents',
+  rule: 'geo-country-duplicate' | 'geo-continent-duplicate',
+  what: string,
+): void {
+  const owner = new Map<string, string>();
+  for (const r of regions) {
+    const region = str(r.rec['id']) ?? `regions[${String(r.path[1])}]`;
+    for (const { value, index } of strings(r.rec[key])) {
+      const first = owner.get(value);
+      if (first === undefined) {
+        owner.set(value, region);
+        continue;
+      }
+      if (first === region) continue; // harmless repetition
+      ctx.report({
+        path: [...r.path, key, index],
+        rule,
+        message: `${what} '${value}' is listed in region '${region}' and in region '${first}'`,
+        hint: `a ${what} sends its clients to one region; keep '${value}' in one ${key} list`,
+      });
+    }
   }
 }
 
