@@ -78,7 +78,7 @@ export const ZoneSchema = z
     soa: SoaSchema,
     nameservers: z.array(NameserverSchema).min(1),
     route53: z
-      .object({ hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,32}$/, 'must look like Z0123456789ABC') })
+      .object({ hostedZoneId: z.string().regex(/^(\/hostedzone\/)?Z[A-Z0-9]{1,32}$/, 'must look like Z0123456789ABC or /hostedzone/Z0123456789ABC') })
       .strict()
       .optional()
       .describe('Manage this zone in Route53 (hosted zone id).'),
@@ -152,6 +152,7 @@ export const HealthSchema = z
     quorum: int(1, 100).default(2).describe('Regions with fresh data that must say down before an edge is down; capped at the number of regions in the policy (not at the number with fresh data, so one partitioned probe never fails an edge over).'),
     staleAfterMs: int(1000, 86_400_000).default(30_000).describe('Observations older than this do not count.'),
     rttAlpha: z.number().gt(0).max(1).default(0.3).describe('EWMA weight of a new RTT sample.'),
+    alarmRegion: z.enum(AWS_LATENCY_REGIONS).optional().describe('CloudWatch region of the Route53 health-check alarms (default us-east-1); every probe publishes its votes there, whatever its own region.'),
   })
   .strict();
 

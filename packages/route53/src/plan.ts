@@ -160,6 +160,7 @@ export function diffRecord(current: RecordSet, desired: RecordSet): string[] {
   if (current.failover !== desired.failover) out.push('failover');
   if (current.weight !== desired.weight) out.push('weight');
   if (current.healthCheckId !== desired.healthCheckId) out.push('healthCheckId');
+  if (current.cidr?.collectionId !== desired.cidr?.collectionId || current.cidr?.locationName !== desired.cidr?.locationName) out.push('cidr');
   if (current.extra !== undefined && Object.keys(current.extra).length > 0) out.push('extra');
   return out;
 }
