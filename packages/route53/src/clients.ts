@@ -8,6 +8,15 @@
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 
+/**
+ * Connect within 2.5 s, answer within 30 s: a dead or black-holed endpoint
+ * must fail fast (E_R53_UNREACHABLE within 10 s, retry.ts), not hang.
+ */
+function requestHandler(): { connectionTimeout: number; requestTimeout: number } {
+  // The SDK builds its Node handler from these options.
+  return { connectionTimeout: 2500, requestTimeout: 30_000 };
+}
+
 /** Where to send requests. */
 export interface ClientOptions {
   /** Route53 endpoint URL (emulators). */
@@ -29,6 +38,7 @@ export function makeRoute53Client(opts: ClientOptions = {}): Route53Client {
   return new Route53Client({
     region: ROUTE53_SIGNING_REGION,
     maxAttempts: 1,
+    requestHandler: requestHandler(),
     ...(opts.endpoint !== undefined ? { endpoint: opts.endpoint } : {}),
   });
 }
@@ -38,11 +48,17 @@ export function makeCloudWatchClient(opts: ClientOptions = {}): CloudWatchClient
   return new CloudWatchClient({
     region: cloudwatchRegionOf(opts),
     maxAttempts: 1,
+    requestHandler: requestHandler(),
     ...(opts.cloudwatchEndpoint !== undefined ? { endpoint: opts.cloudwatchEndpoint } : {}),
   });
 }
 
-/** The alarms' region after defaults. */
+/**
+ * The alarms' region after defaults: `cloudwatchRegion` (the reconciler sets
+ * it from the policy's `health.alarmRegion`), else us-east-1. Deliberately
+ * not AWS_REGION: the probes publish to the policy's region whatever their
+ * environment, and the alarms must sit where the votes land.
+ */
 export function cloudwatchRegionOf(opts: ClientOptions): string {
-  return opts.cloudwatchRegion ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
+  return opts.cloudwatchRegion ?? 'us-east-1';
 }
