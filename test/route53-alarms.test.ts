@@ -32,9 +32,9 @@ afterEach(async () => {
 const cloudwatchPolicy = (extra: Parameters<typeof makePolicy>[0] = {}): Policy =>
   makePolicy({
     edges: [
-      { id: 'eu-1', region: 'eu', ipv4: ['127.0.1.1'], native: false },
-      { id: 'us-1', region: 'us', ipv4: ['127.0.2.1'], native: false },
-      { id: 'ap-1', region: 'ap', ipv4: ['127.0.3.1'], native: false },
+      { id: 'eu-1', region: 'eu', ipv4: ['203.0.113.11'], native: false },
+      { id: 'us-1', region: 'us', ipv4: ['203.0.113.21'], native: false },
+      { id: 'ap-1', region: 'ap', ipv4: ['203.0.113.31'], native: false },
     ],
     ...extra,
   });
@@ -102,20 +102,20 @@ describe('alarms behind CLOUDWATCH_METRIC health checks', () => {
   it('probe metrics → alarm → Route53 failover, with no edgesteer process in the loop', async () => {
     const policy = cloudwatchPolicy();
     await run(policy, tableFor(policy));
-    expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1', byAlarm)?.values).toEqual(['127.0.1.1']);
+    expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1', byAlarm)?.values).toEqual(['203.0.113.11']);
     // One region of three sees us-1 down: not a quorum.
     await publish('us-1', [1, 1, 0]);
     expect(cw.alarms.get('edgesteer-acme-us-1')?.StateValue).toBe('OK');
     // Two regions of three see eu-1 down: ALARM, and eu clients move to the SECONDARY.
     await publish('eu-1', [0, 0, 1]);
     expect(cw.alarms.get('edgesteer-acme-eu-1')?.StateValue).toBe('ALARM');
-    expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1', byAlarm)?.values).toEqual(['127.0.2.1']);
+    expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1', byAlarm)?.values).toEqual(['203.0.113.21']);
     // No data for ap-1: INSUFFICIENT_DATA, the check keeps its last status.
     expect(cw.alarms.get('edgesteer-acme-ap-1')?.StateValue).toBe('INSUFFICIENT_DATA');
-    expect(ep.evaluate('cdn.example.com', 'A', 'ap-southeast-1', byAlarm)?.values).toEqual(['127.0.3.1']);
+    expect(ep.evaluate('cdn.example.com', 'A', 'ap-southeast-1', byAlarm)?.values).toEqual(['203.0.113.31']);
     // eu-1 and us-1 both down: EvaluateTargetHealth hands eu clients to the next-closest healthy region.
     await publish('us-1', [0, 0, 0, 0]);
-    expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1', byAlarm)?.values).toEqual(['127.0.3.1']);
+    expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1', byAlarm)?.values).toEqual(['203.0.113.31']);
   });
 
   it('diffs alarms; a changed alarm refreshes its check; removed edges lose check then alarm; native edges lose the alarm', async () => {

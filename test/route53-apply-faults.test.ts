@@ -156,7 +156,7 @@ describe('invalid changes', () => {
     await testRoute53Client(ep.url).send(
       new ChangeResourceRecordSetsCommand({
         HostedZoneId: ZONE,
-        ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: 'cdn.example.com', Type: 'A', SetIdentifier: 'cdn-us', Region: 'us-east-1', TTL: 5, ResourceRecords: [{ Value: '127.0.9.9' }] } }] },
+        ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: 'cdn.example.com', Type: 'A', SetIdentifier: 'cdn-us', Region: 'us-east-1', TTL: 5, ResourceRecords: [{ Value: '203.0.113.99' }] } }] },
       }),
     );
     const caller = new ApiCaller(testRoute53Client(ep.url), undefined, FAST);
@@ -180,7 +180,7 @@ describe('health checks in use and propagation', () => {
     await testRoute53Client(ep.url).send(
       new ChangeResourceRecordSetsCommand({
         HostedZoneId: ZONE,
-        ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: 'other.example.com', Type: 'A', SetIdentifier: 'x', Failover: 'PRIMARY', TTL: 5, ResourceRecords: [{ Value: '127.0.9.9' }], HealthCheckId: apId } }] },
+        ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: 'other.example.com', Type: 'A', SetIdentifier: 'x', Failover: 'PRIMARY', TTL: 5, ResourceRecords: [{ Value: '203.0.113.99' }], HealthCheckId: apId } }] },
       }),
     );
     const fewer = makePolicy({ services: [{ id: 'cdn', name: 'cdn.example.com', edges: ['eu-1', 'us-1'] }] });

@@ -167,7 +167,7 @@ describe('edgesteer route53 apply --loop', () => {
     served = tableFor(policy, ['eu-1'], 2);
     await waitFor(() => lines.filter((l) => l['event'] === 'route53.apply').length >= 2, 'second apply');
     expect(ep.callCount('ChangeResourceRecordSets')).toBe(2);
-    expect(ep.records(ZONE).find((r) => r.SetIdentifier === 'cdn-eu-primary')?.ResourceRecords).toEqual(['127.0.2.1']);
+    expect(ep.records(ZONE).find((r) => r.SetIdentifier === 'cdn-eu-primary')?.ResourceRecords).toEqual(['203.0.113.21']);
     const versions = lines.filter((l) => l['event'] === 'route53.plan').map((l) => l['tableVersion']);
     expect(versions.slice(0, 4)).toEqual([1, 1, 1, 1]);
     expect(versions.at(-1)).toBe(2);

@@ -250,20 +250,20 @@ describe('evaluate(): what Route53 would answer', () => {
     const hc = async (ref: string) => (await r53.send(new CreateHealthCheckCommand({ CallerReference: `${ref}-${n}`, HealthCheckConfig: { ...{ Type: 'TCP' as const, IPAddress: '127.0.0.1', Port: 1 } } }))).HealthCheck!.Id!;
     const [e1, e2, u1] = [await hc('e1'), await hc('e2'), await hc('u1')];
     await send([
-      change('CREATE', a(`eu.set.${z}`, '127.0.1.1', { SetIdentifier: 'p', Failover: 'PRIMARY', HealthCheckId: e1 })),
-      change('CREATE', a(`eu.set.${z}`, '127.0.1.2', { SetIdentifier: 's', Failover: 'SECONDARY', HealthCheckId: e2 })),
-      change('CREATE', a(`us.set.${z}`, '127.0.2.1', { SetIdentifier: 'p', Failover: 'PRIMARY', HealthCheckId: u1 })),
+      change('CREATE', a(`eu.set.${z}`, '203.0.113.11', { SetIdentifier: 'p', Failover: 'PRIMARY', HealthCheckId: e1 })),
+      change('CREATE', a(`eu.set.${z}`, '203.0.113.12', { SetIdentifier: 's', Failover: 'SECONDARY', HealthCheckId: e2 })),
+      change('CREATE', a(`us.set.${z}`, '203.0.113.21', { SetIdentifier: 'p', Failover: 'PRIMARY', HealthCheckId: u1 })),
       change('CREATE', { Name: `cdn.${z}`, Type: 'A', SetIdentifier: 'eu', Region: 'eu-west-1', AliasTarget: { HostedZoneId: zone, DNSName: `eu.set.${z}`, EvaluateTargetHealth: true } }),
       change('CREATE', { Name: `cdn.${z}`, Type: 'A', SetIdentifier: 'us', Region: 'us-east-1', AliasTarget: { HostedZoneId: zone, DNSName: `us.set.${z}`, EvaluateTargetHealth: true } }),
     ]);
     const cases: Array<[string, Record<string, boolean>, string[]]> = [
-      ['eu-central-1', {}, ['127.0.1.1']],
-      ['us-west-2', {}, ['127.0.2.1']],
-      ['eu-west-2', { [e1]: false }, ['127.0.1.2']],
+      ['eu-central-1', {}, ['203.0.113.11']],
+      ['us-west-2', {}, ['203.0.113.21']],
+      ['eu-west-2', { [e1]: false }, ['203.0.113.12']],
       // Both eu edges down: EvaluateTargetHealth sends eu clients to us.
-      ['eu-west-2', { [e1]: false, [e2]: false }, ['127.0.2.1']],
+      ['eu-west-2', { [e1]: false, [e2]: false }, ['203.0.113.21']],
       // Everything down: Route53 answers as if all were healthy.
-      ['eu-west-2', { [e1]: false, [e2]: false, [u1]: false }, ['127.0.1.1']],
+      ['eu-west-2', { [e1]: false, [e2]: false, [u1]: false }, ['203.0.113.11']],
     ];
     for (const [region, health, values] of cases) expect(ep.evaluate(`cdn.${z}`, 'A', region, health)?.values).toEqual(values);
     expect(ep.evaluate(`cdn.${z}`, 'A', 'eu-west-1')?.path).toEqual([
@@ -272,6 +272,6 @@ describe('evaluate(): what Route53 would answer', () => {
     ]);
     expect(ep.evaluate(`cdn.${z}`, 'AAAA', 'eu-west-1')).toBeUndefined();
     // Health by function, e.g. from tags.
-    expect(ep.evaluate(`cdn.${z}`, 'A', 'eu-west-1', (h) => h.id !== e1)?.values).toEqual(['127.0.1.2']);
+    expect(ep.evaluate(`cdn.${z}`, 'A', 'eu-west-1', (h) => h.id !== e1)?.values).toEqual(['203.0.113.12']);
   });
 });

@@ -50,7 +50,7 @@ describe('startReconcileLoop', () => {
     table = tableFor(policy, ['eu-1'], 2);
     const n = cycles.length;
     await until(() => cycles.length > n && cycles.at(-1)!.writes > 0, 'the new version');
-    expect(ep.records(ZONE).find((r) => r.SetIdentifier === 'cdn-eu-primary')?.ResourceRecords).toEqual(['127.0.2.1']);
+    expect(ep.records(ZONE).find((r) => r.SetIdentifier === 'cdn-eu-primary')?.ResourceRecords).toEqual(['203.0.113.21']);
   });
 
   it('waits for the interval when the version is unchanged; trigger() reconciles at once', async () => {

@@ -77,11 +77,11 @@ describe('first apply', () => {
     expect(ep.callCount('ChangeResourceRecordSets')).toBe(1);
 
     // What Route53 would answer from each region.
-    expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1')?.values).toEqual(['127.0.1.1']);
-    expect(ep.evaluate('cdn.example.com', 'A', 'us-east-2')?.values).toEqual(['127.0.2.1']);
-    expect(ep.evaluate('cdn.example.com', 'A', 'ap-southeast-1')?.values).toEqual(['127.0.3.1']);
+    expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1')?.values).toEqual(['203.0.113.11']);
+    expect(ep.evaluate('cdn.example.com', 'A', 'us-east-2')?.values).toEqual(['203.0.113.21']);
+    expect(ep.evaluate('cdn.example.com', 'A', 'ap-southeast-1')?.values).toEqual(['203.0.113.31']);
     // Route53's own failover: eu-1's check failing moves eu clients to SECONDARY.
-    expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1', { 'eu-1': false })?.values).toEqual(['127.0.2.1']);
+    expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1', { 'eu-1': false })?.values).toEqual(['203.0.113.21']);
   });
 
   it('second plan is empty and a second apply makes zero write calls', async () => {
@@ -111,10 +111,10 @@ describe('routing changes', () => {
       ['UPSERT', 'cdn-eu-primary', ['values', 'healthCheckId']],
       ['UPSERT', 'cdn-eu-secondary', ['values', 'healthCheckId']],
     ]);
-    expect(find('eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-primary')?.ResourceRecords).toEqual(['127.0.2.1']);
-    expect(find('eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-secondary')?.ResourceRecords).toEqual(['127.0.3.1']);
-    expect(find('us.cdn._edgesteer.example.com.', 'A', 'cdn-us-secondary')?.ResourceRecords).toEqual(['127.0.3.1']);
-    expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1')?.values).toEqual(['127.0.2.1']);
+    expect(find('eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-primary')?.ResourceRecords).toEqual(['203.0.113.21']);
+    expect(find('eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-secondary')?.ResourceRecords).toEqual(['203.0.113.31']);
+    expect(find('us.cdn._edgesteer.example.com.', 'A', 'cdn-us-secondary')?.ResourceRecords).toEqual(['203.0.113.31']);
+    expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1')?.values).toEqual(['203.0.113.21']);
     // Health checks are per edge and stay: the down edge keeps its check.
     expect(ep.callCount('CreateHealthCheck') + ep.callCount('DeleteHealthCheck')).toBe(0);
   });
@@ -123,12 +123,12 @@ describe('routing changes', () => {
     const policy = makePolicy();
     await run(policy, tableFor(policy));
     await run(policy, tableFor(policy, ['eu-1', 'us-1'], 2));
-    expect(find('eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-primary')?.ResourceRecords).toEqual(['127.0.3.1']);
+    expect(find('eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-primary')?.ResourceRecords).toEqual(['203.0.113.31']);
     expect(find('eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-secondary')).toBeUndefined();
     expect(find('_es-a.eu.cdn._edgesteer.example.com.', 'TXT', 'cdn-eu-secondary')).toBeUndefined();
     await run(policy, tableFor(policy, ['eu-1', 'us-1', 'ap-1'], 3));
     // Fallback answer = first service edge (answers: 1).
-    expect(find('eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-primary')?.ResourceRecords).toEqual(['127.0.1.1']);
+    expect(find('eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-primary')?.ResourceRecords).toEqual(['203.0.113.11']);
     expect(find('cdn.example.com.', 'A', 'cdn-ap')).toBeDefined();
   });
 });
@@ -138,9 +138,9 @@ describe('ownership', () => {
     const r53 = testRoute53Client(ep.url);
     const foreign = [
       { Name: 'cdn.example.com', Type: 'TXT' as const, TTL: 60, ResourceRecords: [{ Value: '"site-verification=abc"' }] },
-      { Name: 'cdn.example.com', Type: 'A' as const, SetIdentifier: 'manual-sa', Region: 'sa-east-1' as const, TTL: 60, ResourceRecords: [{ Value: '127.0.9.9' }] },
-      { Name: 'x.cdn._edgesteer.example.com', Type: 'A' as const, TTL: 60, ResourceRecords: [{ Value: '127.0.9.8' }] },
-      { Name: 'www.example.com', Type: 'A' as const, TTL: 60, ResourceRecords: [{ Value: '127.0.9.7' }] },
+      { Name: 'cdn.example.com', Type: 'A' as const, SetIdentifier: 'manual-sa', Region: 'sa-east-1' as const, TTL: 60, ResourceRecords: [{ Value: '203.0.113.99' }] },
+      { Name: 'x.cdn._edgesteer.example.com', Type: 'A' as const, TTL: 60, ResourceRecords: [{ Value: '203.0.113.98' }] },
+      { Name: 'www.example.com', Type: 'A' as const, TTL: 60, ResourceRecords: [{ Value: '203.0.113.97' }] },
     ];
     await r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: ZONE, ChangeBatch: { Changes: foreign.map((f) => ({ Action: 'CREATE', ResourceRecordSet: f })) } }));
     const foreignNow = (): StoredRecord[] => ep.records(ZONE).filter((r) => foreign.some((f) => `${f.Name}.` === r.Name && f.Type === r.Type && f.SetIdentifier === r.SetIdentifier));
@@ -172,7 +172,7 @@ describe('ownership', () => {
     await r53.send(
       new ChangeResourceRecordSetsCommand({
         HostedZoneId: ZONE,
-        ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: 'cdn.example.com', Type: 'A', SetIdentifier: 'cdn-eu', Region: 'eu-west-1', TTL: 60, ResourceRecords: [{ Value: '127.0.9.9' }] } }] },
+        ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: 'cdn.example.com', Type: 'A', SetIdentifier: 'cdn-eu', Region: 'eu-west-1', TTL: 60, ResourceRecords: [{ Value: '203.0.113.99' }] } }] },
       }),
     );
     const policy = makePolicy();
@@ -180,7 +180,7 @@ describe('ownership', () => {
     expect(r.plan.conflicts).toEqual([
       { zone: 'example.com.', name: 'cdn.example.com.', type: 'A', setIdentifier: 'cdn-eu', reason: expect.stringContaining('--take-ownership') },
     ]);
-    expect(find('cdn.example.com.', 'A', 'cdn-eu')?.ResourceRecords).toEqual(['127.0.9.9']);
+    expect(find('cdn.example.com.', 'A', 'cdn-eu')?.ResourceRecords).toEqual(['203.0.113.99']);
     expect(renderPlan((await run(policy, tableFor(policy))).plan)).toMatch(/! cdn\.example\.com\. A cdn-eu: exists without an edgesteer ownership marker/);
 
     const taken = await run(policy, tableFor(policy), { takeOwnership: true });
@@ -192,7 +192,7 @@ describe('ownership', () => {
   });
 
   it('a simple record in the way is replaced only with --take-ownership, in the same batch', async () => {
-    ep.putRecord(ZONE, { Name: 'cdn.example.com.', Type: 'A', TTL: 60, ResourceRecords: ['127.0.9.9'] });
+    ep.putRecord(ZONE, { Name: 'cdn.example.com.', Type: 'A', TTL: 60, ResourceRecords: ['203.0.113.99'] });
     const policy = makePolicy();
     const r = await run(policy, tableFor(policy));
     expect(r.plan.conflicts.map((c) => [c.name, c.type, c.setIdentifier])).toEqual([['cdn.example.com.', 'A', undefined]]);
@@ -241,9 +241,9 @@ describe('plan review', () => {
 
   it('refuses to update or delete more than 30% of ≥10 owned records without --force', async () => {
     const edges = [
-      { id: 'eu-1', region: 'eu', ipv4: ['127.0.1.1'], ipv6: ['::1'] },
-      { id: 'us-1', region: 'us', ipv4: ['127.0.2.1'], ipv6: ['::2'] },
-      { id: 'ap-1', region: 'ap', ipv4: ['127.0.3.1'], ipv6: ['::3'] },
+      { id: 'eu-1', region: 'eu', ipv4: ['203.0.113.11'], ipv6: ['::1'] },
+      { id: 'us-1', region: 'us', ipv4: ['203.0.113.21'], ipv6: ['::2'] },
+      { id: 'ap-1', region: 'ap', ipv4: ['203.0.113.31'], ipv6: ['::3'] },
     ];
     const services = [
       { id: 'cdn', name: 'cdn.example.com', edges: ['eu-1', 'us-1', 'ap-1'], types: ['A', 'AAAA'] as Array<'A' | 'AAAA'> },
@@ -275,21 +275,21 @@ describe('plan review', () => {
     const text = renderPlan(created.plan);
     expect(text).toContain(`Zone example.com. (${ZONE})`);
     expect(text).toContain('  + cdn.example.com. A latency eu-west-1 [cdn-eu] → alias eu.cdn._edgesteer.example.com. (evaluate target health)');
-    expect(text).toContain('  + eu.cdn._edgesteer.example.com. A failover PRIMARY [cdn-eu-primary] ttl 30 → 127.0.1.1 health check (new, edge eu-1)');
+    expect(text).toContain('  + eu.cdn._edgesteer.example.com. A failover PRIMARY [cdn-eu-primary] ttl 30 → 203.0.113.11 health check (new, edge eu-1)');
     expect(text).toContain('  (ownership markers: +9 ~0 -0)');
-    expect(text).toContain('  + eu-1: HTTP 127.0.1.1:80/health every 10s, 3 failures');
+    expect(text).toContain('  + eu-1: HTTP 203.0.113.11:80/health every 10s, 3 failures');
     expect(text).toContain('Plan: 9 to create, 0 to update, 0 to delete (records); health checks: 3 to create, 0 to update, 0 to delete; alarms: 0 to put, 0 to delete.');
 
     const moved = await reconcileOnce({ policy, table: tableFor(policy, ['eu-1'], 2), route53Client: testRoute53Client(ep.url), ...FAST });
     const t2 = renderPlan(moved.plan);
     expect(t2).toContain('  ~ eu.cdn._edgesteer.example.com. A failover PRIMARY [cdn-eu-primary]');
-    expect(t2).toContain('      values: 127.0.1.1 → 127.0.2.1');
+    expect(t2).toContain('      values: 203.0.113.11 → 203.0.113.21');
     expect(t2).toMatch(new RegExp(`      healthCheckId: ${hcIdOf('eu-1')} → ${hcIdOf('us-1')}`));
     expect(t2).toContain('Plan: 0 to create, 4 to update, 0 to delete (records)');
 
     const gone = makePolicy({ services: [{ id: 'cdn', name: 'cdn.example.com', edges: ['eu-1'] }] });
     const t3 = renderPlan((await reconcileOnce({ policy: gone, table: tableFor(gone), route53Client: testRoute53Client(ep.url), ...FAST })).plan);
-    expect(t3).toContain('  - eu.cdn._edgesteer.example.com. A failover SECONDARY [cdn-eu-secondary] ttl 30 → 127.0.2.1');
+    expect(t3).toContain('  - eu.cdn._edgesteer.example.com. A failover SECONDARY [cdn-eu-secondary] ttl 30 → 203.0.113.21');
     expect(t3).toMatch(/  - us-1 \([0-9a-f-]+\)/);
   });
 });
@@ -337,8 +337,8 @@ describe('edges behind an alias target', () => {
     const policy = makePolicy({
       edges: [
         { id: 'eu-lb', region: 'eu', alias: { dnsName: 'eu-lb-1.elb.amazonaws.com', hostedZoneId: 'Z32O12XQLNTSW2', evaluateTargetHealth: true } },
-        { id: 'us-1', region: 'us', ipv4: ['127.0.2.1'] },
-        { id: 'ap-1', region: 'ap', ipv4: ['127.0.3.1'] },
+        { id: 'us-1', region: 'us', ipv4: ['203.0.113.21'] },
+        { id: 'ap-1', region: 'ap', ipv4: ['203.0.113.31'] },
       ],
     });
     const r = await run(policy, tableFor(policy));
