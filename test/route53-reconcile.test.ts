@@ -52,7 +52,7 @@ describe('first apply', () => {
       expect(h.CallerReference.startsWith('es-')).toBe(true);
     }
 
-    const expectRegion = (region: string, aws: string, primary: string, secondary: string): void => {
+    const expectRegion = (region: string, aws: string, primary: string, secondary: string, third: string): void => {
       const setName = `${region}.cdn._edgesteer.example.com.`;
       expect(find('cdn.example.com.', 'A', `cdn-${region}`)).toEqual({
         Name: 'cdn.example.com.',
@@ -62,26 +62,30 @@ describe('first apply', () => {
         AliasTarget: { HostedZoneId: ZONE, DNSName: setName, EvaluateTargetHealth: true },
       });
       const edgeIp = (id: string) => policy.edges.find((e) => e.id === id)!.ipv4[0];
+      // The chain holds every edge with its own check: PRIMARY, else the next link.
       expect(find(setName, 'A', `cdn-${region}-primary`)).toMatchObject({ Failover: 'PRIMARY', TTL: 30, ResourceRecords: [edgeIp(primary)], HealthCheckId: hcIdOf(primary) });
-      expect(find(setName, 'A', `cdn-${region}-secondary`)).toMatchObject({ Failover: 'SECONDARY', ResourceRecords: [edgeIp(secondary)], HealthCheckId: hcIdOf(secondary) });
+      expect(find(setName, 'A', `cdn-${region}-secondary`)).toEqual({ Name: setName, Type: 'A', SetIdentifier: `cdn-${region}-secondary`, Failover: 'SECONDARY', AliasTarget: { HostedZoneId: ZONE, DNSName: `_1.${setName}`, EvaluateTargetHealth: true } });
+      expect(find(`_1.${setName}`, 'A', `cdn-${region}-1-primary`)).toMatchObject({ Failover: 'PRIMARY', ResourceRecords: [edgeIp(secondary)], HealthCheckId: hcIdOf(secondary) });
+      expect(find(`_1.${setName}`, 'A', `cdn-${region}-1-secondary`)).toMatchObject({ Failover: 'SECONDARY', ResourceRecords: [edgeIp(third)], HealthCheckId: hcIdOf(third) });
       // Markers: same SetIdentifier and routing, owner in the value.
       expect(find(`_es-a.${setName}`, 'TXT', `cdn-${region}-primary`)).toMatchObject({ Failover: 'PRIMARY', ResourceRecords: ['"heritage=edgesteer,owner=acme,service=cdn"'] });
       expect(find('_es-a.cdn.example.com.', 'TXT', `cdn-${region}`)).toMatchObject({ Region: aws });
     };
-    expectRegion('eu', 'eu-west-1', 'eu-1', 'us-1');
-    expectRegion('us', 'us-east-1', 'us-1', 'eu-1');
-    expectRegion('ap', 'ap-southeast-1', 'ap-1', 'eu-1');
+    expectRegion('eu', 'eu-west-1', 'eu-1', 'us-1', 'ap-1');
+    expectRegion('us', 'us-east-1', 'us-1', 'eu-1', 'ap-1');
+    expectRegion('ap', 'ap-southeast-1', 'ap-1', 'eu-1', 'us-1');
 
-    // 9 records + 9 markers + SOA + NS; everything in one request (minimum).
-    expect(ep.records(ZONE)).toHaveLength(20);
+    // 15 records + 15 markers + SOA + NS; everything in one request (minimum).
+    expect(ep.records(ZONE)).toHaveLength(32);
     expect(ep.callCount('ChangeResourceRecordSets')).toBe(1);
 
     // What Route53 would answer from each region.
     expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1')?.values).toEqual(['203.0.113.11']);
     expect(ep.evaluate('cdn.example.com', 'A', 'us-east-2')?.values).toEqual(['203.0.113.21']);
     expect(ep.evaluate('cdn.example.com', 'A', 'ap-southeast-1')?.values).toEqual(['203.0.113.31']);
-    // Route53's own failover: eu-1's check failing moves eu clients to SECONDARY.
+    // Route53's own failover down the chain: eu-1 failing → us-1; eu-1 and us-1 failing → ap-1.
     expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1', { 'eu-1': false })?.values).toEqual(['203.0.113.21']);
+    expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1', { 'eu-1': false, 'us-1': false })?.values).toEqual(['203.0.113.31']);
   });
 
   it('second plan is empty and a second apply makes zero write calls', async () => {
@@ -97,7 +101,7 @@ describe('first apply', () => {
 });
 
 describe('routing changes', () => {
-  it('an edge going down moves PRIMARY and SECONDARY in one batch', async () => {
+  it('an edge going down re-ranks the chains in one batch (health-caused, not gated); no record is added or removed', async () => {
     const policy = makePolicy();
     await run(policy, tableFor(policy));
     ep.resetCalls();
@@ -105,30 +109,32 @@ describe('routing changes', () => {
     const crrs = ep.calls.filter((c) => c.op === 'ChangeResourceRecordSets');
     expect(crrs).toHaveLength(1);
     expect(crrs[0]!.status).toBe(200);
-    // eu: PRIMARY eu-1→us-1, SECONDARY us-1→ap-1; us and ap: SECONDARY eu-1→ap-1 / us-1.
+    // eu: [eu-1, us-1, ap-1] → [us-1, ap-1, eu-1]; the down edge stays last with its check.
     const eu = r.plan.zones[0]!.units.find((u) => u.id === 'cdn/eu/A')!;
-    expect(eu.changes.filter((c) => !c.marker).map((c) => [c.action, c.record.setIdentifier, c.changed])).toEqual([
-      ['UPSERT', 'cdn-eu-primary', ['values', 'healthCheckId']],
-      ['UPSERT', 'cdn-eu-secondary', ['values', 'healthCheckId']],
+    expect(eu.changes.filter((c) => !c.marker).map((c) => [c.action, c.record.setIdentifier, c.changed, c.cause])).toEqual([
+      ['UPSERT', 'cdn-eu-1-primary', ['values', 'healthCheckId'], 'health'],
+      ['UPSERT', 'cdn-eu-1-secondary', ['values', 'healthCheckId'], 'health'],
+      ['UPSERT', 'cdn-eu-primary', ['values', 'healthCheckId'], 'health'],
     ]);
+    expect(r.plan.summary).toMatchObject({ touchedOwned: 0, reranked: 7, records: { create: 0, update: 7, delete: 0 } });
     expect(find('eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-primary')?.ResourceRecords).toEqual(['203.0.113.21']);
-    expect(find('eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-secondary')?.ResourceRecords).toEqual(['203.0.113.31']);
-    expect(find('us.cdn._edgesteer.example.com.', 'A', 'cdn-us-secondary')?.ResourceRecords).toEqual(['203.0.113.31']);
+    expect(find('_1.eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-1-secondary')?.ResourceRecords).toEqual(['203.0.113.11']);
     expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1')?.values).toEqual(['203.0.113.21']);
     // Health checks are per edge and stay: the down edge keeps its check.
     expect(ep.callCount('CreateHealthCheck') + ep.callCount('DeleteHealthCheck')).toBe(0);
   });
 
-  it('a single healthy edge leaves PRIMARY only; nothing healthy falls back to the fallback answer', async () => {
+  it('with nothing healthy in the table the chain order is held (Route53\'s checks choose) and the plan says so', async () => {
     const policy = makePolicy();
     await run(policy, tableFor(policy));
     await run(policy, tableFor(policy, ['eu-1', 'us-1'], 2));
     expect(find('eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-primary')?.ResourceRecords).toEqual(['203.0.113.31']);
-    expect(find('eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-secondary')).toBeUndefined();
-    expect(find('_es-a.eu.cdn._edgesteer.example.com.', 'TXT', 'cdn-eu-secondary')).toBeUndefined();
-    await run(policy, tableFor(policy, ['eu-1', 'us-1', 'ap-1'], 3));
-    // Fallback answer = first service edge (answers: 1).
-    expect(find('eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-primary')?.ResourceRecords).toEqual(['203.0.113.11']);
+    ep.resetCalls();
+    const all = await run(policy, tableFor(policy, ['eu-1', 'us-1', 'ap-1'], 3));
+    expect(all.deferred).toEqual(['cdn/eu/A', 'cdn/us/A', 'cdn/ap/A']);
+    expect(all.plan.warnings.join('\n')).toContain('re-rank of cdn/eu/A held: the table has no healthy edge there');
+    expect(ep.callCount('ChangeResourceRecordSets')).toBe(0);
+    expect(find('eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-primary')?.ResourceRecords).toEqual(['203.0.113.31']);
     expect(find('cdn.example.com.', 'A', 'cdn-ap')).toBeDefined();
   });
 });
@@ -154,7 +160,7 @@ describe('ownership', () => {
 
     const renamed = makePolicy({ services: [{ id: 'edge', name: 'edge.example.com', edges: ['eu-1', 'us-1', 'ap-1'] }] });
     const r = await run(renamed, tableFor(renamed), { force: true });
-    expect(r.plan.summary.records).toEqual({ create: 9, update: 0, delete: 9 });
+    expect(r.plan.summary.records).toEqual({ create: 15, update: 0, delete: 15 });
     expect(foreignNow()).toEqual(before);
     const names = new Set(ep.records(ZONE).map((x) => x.Name));
     expect(names.has('eu.cdn._edgesteer.example.com.')).toBe(false);
@@ -214,7 +220,7 @@ describe('ownership', () => {
     const other = makePolicy({ owner: 'globex', services: [{ id: 'cdn', name: 'cdn.example.com', edges: ['eu-1', 'us-1', 'ap-1'] }] });
     ep.resetCalls();
     const r = await run(other, tableFor(other, ['eu-1']), { takeOwnership: true });
-    expect(r.plan.conflicts.length).toBeGreaterThanOrEqual(9);
+    expect(r.plan.conflicts.length).toBeGreaterThanOrEqual(15);
     expect(r.plan.conflicts.every((c) => c.reason.includes('owner acme'))).toBe(true);
     expect(ep.callCount('ChangeResourceRecordSets')).toBe(0);
     // globex created its own health checks; acme's are untouched.
@@ -239,34 +245,38 @@ describe('plan review', () => {
     expect(checksumOf({ owner, zones, healthChecks, alarms })).toBe(reviewed.plan.checksum);
   });
 
-  it('refuses to update or delete more than 30% of ≥10 owned records without --force', async () => {
+  it('the gate refuses policy changes touching >30% of ≥10 owned records without --force; failovers are not counted', async () => {
     const edges = [
-      { id: 'eu-1', region: 'eu', ipv4: ['203.0.113.11'], ipv6: ['::1'] },
-      { id: 'us-1', region: 'us', ipv4: ['203.0.113.21'], ipv6: ['::2'] },
-      { id: 'ap-1', region: 'ap', ipv4: ['203.0.113.31'], ipv6: ['::3'] },
+      { id: 'eu-1', region: 'eu', ipv4: ['203.0.113.11'], ipv6: ['2001:db8::1'] },
+      { id: 'us-1', region: 'us', ipv4: ['203.0.113.21'], ipv6: ['2001:db8::2'] },
+      { id: 'ap-1', region: 'ap', ipv4: ['203.0.113.31'], ipv6: ['2001:db8::3'] },
     ];
     const services = [
       { id: 'cdn', name: 'cdn.example.com', edges: ['eu-1', 'us-1', 'ap-1'], types: ['A', 'AAAA'] as Array<'A' | 'AAAA'> },
       { id: 'img', name: 'img.example.com', edges: ['eu-1', 'us-1', 'ap-1'], types: ['A', 'AAAA'] as Array<'A' | 'AAAA'> },
+      { id: 'api', name: 'api.example.com', edges: ['eu-1', 'us-1', 'ap-1'], types: ['A', 'AAAA'] as Array<'A' | 'AAAA'> },
     ];
     const policy = makePolicy({ edges, services });
     const first = await run(policy, tableFor(policy));
-    expect(first.plan.summary.records.create).toBe(36);
+    expect(first.plan.summary.records.create).toBe(90);
 
-    // One edge down touches 16 of 36 owned records (44%)… refused.
-    const planned = await reconcileOnce({ policy, table: tableFor(policy, ['eu-1'], 2), route53Client: testRoute53Client(ep.url), ...FAST });
-    expect(renderPlan(planned.plan)).toContain('! this plan updates or deletes 16 of 36 owned records (44.4%, limit 30%); apply refuses without --force');
+    // One edge down re-ranks 42 of 90 owned records (47%): applied without --force.
     ep.resetCalls();
-    await expect(run(policy, tableFor(policy, ['eu-1'], 2))).rejects.toMatchObject({ code: 'E_R53_SAFETY_THRESHOLD', message: expect.stringContaining('16 of 36 owned records') });
+    const failover = await run(policy, tableFor(policy, ['eu-1'], 2));
+    expect(failover.plan.summary).toMatchObject({ touchedOwned: 0, reranked: 42 });
+    expect(ep.callCount('ChangeResourceRecordSets')).toBe(1);
+
+    // Removing two services of three deletes 60 of 90: refused, nothing written…
+    const oneService = makePolicy({ edges, services: [services[0]!] });
+    const planned = await reconcileOnce({ policy: oneService, table: tableFor(oneService, ['eu-1'], 3), route53Client: testRoute53Client(ep.url), ...FAST });
+    expect(renderPlan(planned.plan)).toContain("! this plan's policy/ownership changes update or delete 60 of 90 owned records (66.7%, limit 30%; health/RTT re-ranks not counted); apply refuses without --force");
+    ep.resetCalls();
+    await expect(run(oneService, tableFor(oneService, ['eu-1'], 3))).rejects.toMatchObject({ code: 'E_R53_SAFETY_THRESHOLD', message: expect.stringContaining('60 of 90 owned records') });
     expect(writes()).toBe(0);
     // …unless forced.
-    const forced = await run(policy, tableFor(policy, ['eu-1'], 2), { force: true });
-    expect(forced.plan.summary.touchedOwned).toBe(16);
-    // Dropping one service of two deletes 18 of 36: refused too; a small change passes.
-    const oneService = makePolicy({ edges, services: [services[0]!] });
-    await expect(run(oneService, tableFor(oneService, ['eu-1'], 3))).rejects.toMatchObject({ code: 'E_R53_SAFETY_THRESHOLD' });
-    const small = await run(policy, tableFor(policy, [], 4), { safety: { maxFraction: 0.5 } });
-    expect(small.plan.summary.touchedOwned).toBe(16);
+    const forced = await run(oneService, tableFor(oneService, ['eu-1'], 3), { force: true });
+    expect(forced.plan.summary.touchedOwned).toBe(60);
+    expect(ep.records(ZONE).some((r) => r.Name === 'img.example.com.')).toBe(false);
   });
 
   it('renders per zone with + / ~ / - lines and a summary', async () => {
@@ -276,20 +286,21 @@ describe('plan review', () => {
     expect(text).toContain(`Zone example.com. (${ZONE})`);
     expect(text).toContain('  + cdn.example.com. A latency eu-west-1 [cdn-eu] → alias eu.cdn._edgesteer.example.com. (evaluate target health)');
     expect(text).toContain('  + eu.cdn._edgesteer.example.com. A failover PRIMARY [cdn-eu-primary] ttl 30 → 203.0.113.11 health check (new, edge eu-1)');
-    expect(text).toContain('  (ownership markers: +9 ~0 -0)');
+    expect(text).toContain('  (ownership markers: +15 ~0 -0)');
     expect(text).toContain('  + eu-1: HTTP 203.0.113.11:80/health every 10s, 3 failures');
-    expect(text).toContain('Plan: 9 to create, 0 to update, 0 to delete (records); health checks: 3 to create, 0 to update, 0 to delete; alarms: 0 to put, 0 to delete.');
+    expect(text).toContain('Plan: 15 to create, 0 to update, 0 to delete (records); health checks: 3 to create, 0 to update, 0 to delete; alarms: 0 to put, 0 to delete.');
 
     const moved = await reconcileOnce({ policy, table: tableFor(policy, ['eu-1'], 2), route53Client: testRoute53Client(ep.url), ...FAST });
     const t2 = renderPlan(moved.plan);
     expect(t2).toContain('  ~ eu.cdn._edgesteer.example.com. A failover PRIMARY [cdn-eu-primary]');
     expect(t2).toContain('      values: 203.0.113.11 → 203.0.113.21');
     expect(t2).toMatch(new RegExp(`      healthCheckId: ${hcIdOf('eu-1')} → ${hcIdOf('us-1')}`));
-    expect(t2).toContain('Plan: 0 to create, 4 to update, 0 to delete (records)');
+    expect(t2).toContain('Plan: 0 to create, 7 to update, 0 to delete (records)');
 
     const gone = makePolicy({ services: [{ id: 'cdn', name: 'cdn.example.com', edges: ['eu-1'] }] });
     const t3 = renderPlan((await reconcileOnce({ policy: gone, table: tableFor(gone), route53Client: testRoute53Client(ep.url), ...FAST })).plan);
-    expect(t3).toContain('  - eu.cdn._edgesteer.example.com. A failover SECONDARY [cdn-eu-secondary] ttl 30 → 203.0.113.21');
+    expect(t3).toContain('  - _1.eu.cdn._edgesteer.example.com. A failover PRIMARY [cdn-eu-1-primary] ttl 30 → 203.0.113.21');
+    expect(t3).toContain('  - eu.cdn._edgesteer.example.com. A failover SECONDARY [cdn-eu-secondary] → alias _1.eu.cdn._edgesteer.example.com. (evaluate target health)');
     expect(t3).toMatch(/  - us-1 \([0-9a-f-]+\)/);
   });
 });

@@ -127,7 +127,7 @@ export async function reconcileOnce(opts: ReconcileOptions): Promise<ReconcileRe
   if (safety.exceeds && !opts.force) {
     throw new Route53Error('E_R53_SAFETY_THRESHOLD', safety.message, { plan });
   }
-  if (plan.empty) return { plan, writes: 0 };
+  if (plan.empty) return { plan, writes: 0, deferred };
   const applied = await applyPlan(caller, plan, opts);
   const failedUnits = new Set(applied.failedChanges.map((f) => f.unit));
   for (const u of reranked) if (!failedUnits.has(u)) opts.rerankLimiter?.record(u, clock());
