@@ -92,6 +92,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
   const t0 = Date.now();
   let networkFailures = 0;
   for (let attempt = 1; ; attempt++) {
+    const tAttempt = Date.now();
     try {
       return await fn(attempt);
     } catch (err) {
@@ -101,7 +102,9 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
         networkFailures++;
         const elapsed = Date.now() - t0;
         const delay = backoffMs(attempt - 1, base, cap, random);
-        if (networkFailures >= netMax || elapsed + delay >= netDeadline) {
+        // Another attempt may take as long as this one did (a timeout): only try if it can end before the deadline.
+        const lastMs = Date.now() - tAttempt;
+        if (networkFailures >= netMax || elapsed + delay + lastMs >= netDeadline) {
           throw new Route53Error(
             'E_R53_UNREACHABLE',
             `cannot reach ${opts.endpoint ?? 'the AWS endpoint'}: ${code} (${(err as Error).message}) on ${networkFailures} attempt(s) in ${(elapsed / 1000).toFixed(1)} s; check --endpoint / --cloudwatch-endpoint and the network (attempts: --retries)`,
