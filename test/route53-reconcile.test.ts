@@ -124,18 +124,19 @@ describe('routing changes', () => {
     expect(ep.callCount('CreateHealthCheck') + ep.callCount('DeleteHealthCheck')).toBe(0);
   });
 
-  it('with nothing healthy in the table the chain order is held (Route53\'s checks choose) and the plan says so', async () => {
+  it('with nothing healthy the fallback goes first in every chain, like the other planes; nothing is removed', async () => {
     const policy = makePolicy();
     await run(policy, tableFor(policy));
     await run(policy, tableFor(policy, ['eu-1', 'us-1'], 2));
     expect(find('eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-primary')?.ResourceRecords).toEqual(['203.0.113.31']);
-    ep.resetCalls();
     const all = await run(policy, tableFor(policy, ['eu-1', 'us-1', 'ap-1'], 3));
-    expect(all.deferred).toEqual(['cdn/eu/A', 'cdn/us/A', 'cdn/ap/A']);
-    expect(all.plan.warnings.join('\n')).toContain('re-rank of cdn/eu/A held: the table has no healthy edge there');
-    expect(ep.callCount('ChangeResourceRecordSets')).toBe(0);
-    expect(find('eu.cdn._edgesteer.example.com.', 'A', 'cdn-eu-primary')?.ResourceRecords).toEqual(['203.0.113.31']);
-    expect(find('cdn.example.com.', 'A', 'cdn-ap')).toBeDefined();
+    expect(all.plan.summary.touchedOwned).toBe(0);
+    // Fallback answer = first service edge (answers: 1), then the rest in policy order.
+    for (const r of ['eu', 'us', 'ap']) {
+      expect(find(`${r}.cdn._edgesteer.example.com.`, 'A', `cdn-${r}-primary`)?.ResourceRecords).toEqual(['203.0.113.11']);
+      expect(find(`_1.${r}.cdn._edgesteer.example.com.`, 'A', `cdn-${r}-1-secondary`)?.ResourceRecords).toEqual(['203.0.113.31']);
+    }
+    expect(ep.records(ZONE)).toHaveLength(32);
   });
 });
 

@@ -116,7 +116,7 @@ export async function reconcileOnce(opts: ReconcileOptions): Promise<ReconcileRe
     warnings.push(...coverageWarnings(await alarmCoverage(caller, opts.policy, desired.alarms, clock()), opts.policy));
   }
   const full = buildPlan(desired, current, { takeOwnership: opts.takeOwnership === true, warnings });
-  const { plan, deferred, reranked } = deferReranks(full, opts.table, opts.rerankLimiter, clock());
+  const { plan, deferred, reranked } = deferReranks(full, opts.rerankLimiter, clock());
   log?.info({ event: 'route53_plan', component: 'route53', owner: plan.owner, checksum: plan.checksum, empty: plan.empty, summary: plan.summary, deferred, tableVersion: opts.table.version, ms: Math.round(performance.now() - t0) }, plan.empty ? 'route53 plan: no changes' : 'route53 plan ready');
   if (!opts.apply) return { plan, writes: 0, deferred };
 

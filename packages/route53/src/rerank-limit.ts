@@ -2,18 +2,18 @@
  * Bounds for health- and RTT-driven changes (re-ranks of a failover chain),
  * which the 30% gate does not count:
  *
+ * - a re-rank never leaves a set without a healthy answer: it only reorders
+ *   the chain, which always holds every edge the service may answer, each
+ *   with its health check (desired.ts), so whatever Route53's checks see as
+ *   healthy stays reachable; with nothing healthy the fallback goes first,
+ *   as on the other planes;
  * - at most `maxPerMinute` re-ranks per record set (unit) in any 60 s window;
  *   more are deferred to a later cycle (Route53's own health checks keep
- *   failing over meanwhile: every edge stays in the chain);
- * - a re-rank is held while the table has no healthy edge for that
- *   (service, region): the chain's order then stays as it is and Route53's
- *   health checks choose, so a re-rank never leaves a set without a healthy
- *   answer it had.
+ *   failing over meanwhile: every edge stays in the chain).
  *
  * The limiter's memory lives as long as the loop (apply --loop, the
  * controller); a one-shot apply starts empty.
  */
-import type { RoutingTable } from '@edgesteer/core';
 import { finishPlan, type Plan, type PlanUnit } from './plan.js';
 
 /** Default re-ranks per record set per minute. */
@@ -45,11 +45,10 @@ export function isRerankOnly(u: PlanUnit): boolean {
 }
 
 /**
- * Drops the re-rank-only units that exceed the limiter or have no healthy
- * edge in the table; returns the plan to apply (summary and checksum
+ * Drops the re-rank-only units that exceed the limiter; returns the plan to apply (summary and checksum
  * recomputed) and the units it kept back.
  */
-export function deferReranks(plan: Plan, table: RoutingTable, limiter: RerankLimiter | undefined, now: number): { plan: Plan; deferred: string[]; reranked: string[] } {
+export function deferReranks(plan: Plan, limiter: RerankLimiter | undefined, now: number): { plan: Plan; deferred: string[]; reranked: string[] } {
   const deferred: string[] = [];
   const reranked: string[] = [];
   const warnings = [...plan.warnings];
@@ -57,14 +56,6 @@ export function deferReranks(plan: Plan, table: RoutingTable, limiter: RerankLim
   const zones = plan.zones.map((z) => {
     const units = z.units.filter((u) => {
       if (!isRerankOnly(u)) return true;
-      const [service = '', region = ''] = u.id.split('/');
-      const entry = table.services[service]?.regions[region];
-      if (entry && entry.ranked.length === 0) {
-        deferred.push(u.id);
-        warnings.push(`re-rank of ${u.id} held: the table has no healthy edge there, Route53's own health checks choose`);
-        changedAny = true;
-        return false;
-      }
       if (limiter && limiter.recent(u.id, now) >= limiter.maxPerMinute) {
         deferred.push(u.id);
         warnings.push(`re-rank of ${u.id} deferred: ${limiter.maxPerMinute} re-ranks in the last minute (the limit)`);
