@@ -369,3 +369,73 @@ describe('edges behind an alias target', () => {
     expect((await run(policy, tableFor(policy))).plan.empty).toBe(true);
   });
 });
+
+describe('IP-based routing for clientCidrs', () => {
+  const withCidrs = (cidrs: Record<string, string[]>): Policy => {
+    const p = makePolicy();
+    for (const r of p.regions) r.clientCidrs = cidrs[r.id] ?? [];
+    return p;
+  };
+
+  it('creates the collection (≤ 1,000 blocks per request, CollectionVersion), CIDR records with * → latency, and cleans up when the CIDRs go', async () => {
+    // 1,500 /24s for eu, a few for ap: two ChangeCidrCollection requests.
+    const eu = Array.from({ length: 1500 }, (_v, i) => `10.${(i >> 8) & 255}.${i & 255}.0/24`);
+    const policy = withCidrs({ eu, ap: ['198.51.100.0/24', '2001:db8:3::/48'] });
+    const r = await run(policy, tableFor(policy));
+    expect(r.applied?.failedChanges).toEqual([]);
+    expect(r.plan.cidr).toMatchObject({ action: 'create', name: 'edgesteer-acme' });
+    const changes = ep.calls.filter((c) => c.op === 'ChangeCidrCollection');
+    expect(changes.map((c) => c.status)).toEqual([200, 200]);
+    const [col] = ep.cidrCollections();
+    expect(col!.version).toBe(3);
+    expect(col!.locations.get('eu')!.size).toBe(1500);
+    expect([...col!.locations.get('ap')!].sort()).toEqual(['198.51.100.0/24', '2001:db8:3::/48']);
+    // The name is IP-routed: eu and ap locations → their chains, * → the latency records.
+    const atName = ep.records(ZONE).filter((x) => x.Name === 'cdn.example.com.' && x.Type === 'A');
+    expect(atName.map((x) => [x.SetIdentifier, x.CidrRoutingConfig?.LocationName, x.AliasTarget?.DNSName]).sort()).toEqual([
+      ['cdn-cidr-ap', 'ap', 'ap.cdn._edgesteer.example.com.'],
+      ['cdn-cidr-default', '*', '_latency.cdn._edgesteer.example.com.'],
+      ['cdn-cidr-eu', 'eu', 'eu.cdn._edgesteer.example.com.'],
+    ]);
+    // Mapped clients get their region whatever their AWS region; the others keep latency routing.
+    expect(ep.evaluate('cdn.example.com', 'A', { awsRegion: 'us-east-1', ip: '198.51.100.9' })?.values).toEqual(['203.0.113.31']);
+    expect(ep.evaluate('cdn.example.com', 'A', { awsRegion: 'us-east-1', ip: '10.3.7.1' })?.values).toEqual(['203.0.113.11']);
+    expect(ep.evaluate('cdn.example.com', 'A', { awsRegion: 'eu-west-2', ip: '192.0.2.1' })?.values).toEqual(['203.0.113.11']);
+    expect(ep.evaluate('cdn.example.com', 'A', { awsRegion: 'us-east-2', ip: '192.0.2.1' })?.values).toEqual(['203.0.113.21']);
+    expect((await run(policy, tableFor(policy))).plan.empty).toBe(true);
+
+    // A block moves from ap to us: added before the records, removed after; one version step each.
+    const moved = withCidrs({ eu, us: ['198.51.100.0/24'], ap: ['2001:db8:3::/48'] });
+    const m = await run(moved, tableFor(moved), { force: true });
+    expect(m.plan.cidr).toMatchObject({ action: 'update', put: [{ location: 'us', blocks: ['198.51.100.0/24'] }], remove: [{ location: 'ap', blocks: ['198.51.100.0/24'] }] });
+    expect(ep.evaluate('cdn.example.com', 'A', { awsRegion: 'ap-southeast-1', ip: '198.51.100.9' })?.values).toEqual(['203.0.113.21']);
+
+    // No clientCidrs any more: CIDR records go (a policy change, gated), then the collection.
+    const none = withCidrs({});
+    await expect(run(none, tableFor(none))).rejects.toMatchObject({ code: 'E_R53_SAFETY_THRESHOLD' });
+    const gone = await run(none, tableFor(none), { force: true });
+    expect(gone.plan.cidr).toMatchObject({ action: 'delete' });
+    // The name switches from CIDR to latency routing in one batch: nothing refused, never empty.
+    expect(gone.applied?.failedChanges).toEqual([]);
+    expect(ep.cidrCollections()).toEqual([]);
+    expect(ep.records(ZONE).filter((x) => x.CidrRoutingConfig)).toEqual([]);
+    expect(find('cdn.example.com.', 'A', 'cdn-eu')?.Region).toBe('eu-west-1');
+    expect((await run(none, tableFor(none))).plan.empty).toBe(true);
+  });
+
+  it('a concurrent change to the collection (stale CollectionVersion) fails the apply with a stable code; the next run converges', async () => {
+    const policy = withCidrs({ eu: ['198.51.100.0/24'] });
+    await run(policy, tableFor(policy));
+    const more = withCidrs({ eu: ['198.51.100.0/24', '203.0.113.0/24'] });
+    const reviewed = await reconcileOnce({ policy: more, table: tableFor(more), route53Client: testRoute53Client(ep.url), ...FAST });
+    // Someone else changes the collection between our read and our write.
+    const id = ep.cidrCollections()[0]!.id;
+    const { ChangeCidrCollectionCommand } = await import('@aws-sdk/client-route-53');
+    await testRoute53Client(ep.url).send(new ChangeCidrCollectionCommand({ Id: id, Changes: [{ LocationName: 'us', Action: 'PUT', CidrList: ['192.0.2.0/24'] }] }));
+    const { applyPlan, ApiCaller } = await import('@edgesteer/route53');
+    await expect(applyPlan(new ApiCaller(testRoute53Client(ep.url), undefined, FAST), reviewed.plan, FAST)).rejects.toMatchObject({ code: 'E_R53_APPLY_FAILED', message: expect.stringContaining('CidrCollectionVersionMismatch') });
+    const next = await run(more, tableFor(more));
+    expect(next.plan.cidr).toMatchObject({ action: 'update', remove: [{ location: 'us', blocks: ['192.0.2.0/24'] }] });
+    expect((await run(more, tableFor(more))).plan.empty).toBe(true);
+  });
+});

@@ -315,6 +315,9 @@ function planZone(
   let reranked = 0;
   const builders: UnitBuilder[] = [];
   const anchors = new Map<string, UnitBuilder>();
+  // Unit writing the latency or CIDR records at a name: records of the other
+  // routing kind left at that name go in the same batch, before the writes.
+  const nameWriters = new Map<string, UnitBuilder>();
   const displaced = new Set<string>();
 
   for (const du of dz.units) {
@@ -325,6 +328,7 @@ function planZone(
       let want: RecordSet = healthCheckEdge !== undefined ? { ...rest, healthCheckId: resolve(healthCheckEdge) } : rest;
       if (want.cidr && cidrId !== undefined) want = { ...want, cidr: { ...want.cidr, collectionId: cidrId } };
       if (want.failover) anchors.set(`${want.name}|${want.type}`, u);
+      else if (!nameWriters.has(`${want.name}|${want.type}`)) nameWriters.set(`${want.name}|${want.type}`, u);
       const writes = want.failover ? u.failoverWrites : u.latencyWrites;
 
       // Records Route53 would not let ours sit beside: a CNAME at the name,
@@ -415,8 +419,9 @@ function planZone(
     if (displaced.has(key)) continue;
     const marker = markers.get(key)!.marker;
     const isLatencyAlias = r.failover === undefined && r.alias !== undefined;
-    const u = unitFor(isLatencyAlias ? `${r.alias!.dnsName}|${r.type}` : `${r.name}|${r.type}`);
-    const bucket = isLatencyAlias ? u.latencyDeletes : u.failoverDeletes;
+    const writer = r.failover === undefined ? nameWriters.get(`${r.name}|${r.type}`) : undefined;
+    const u = writer ?? unitFor(isLatencyAlias ? `${r.alias!.dnsName}|${r.type}` : `${r.name}|${r.type}`);
+    const bucket = writer || isLatencyAlias ? u.latencyDeletes : u.failoverDeletes;
     bucket.push({ action: 'DELETE', record: r, marker: false, why: 'delete' });
     bucket.push({ action: 'DELETE', record: marker, marker: true, why: 'marker' });
   }
