@@ -404,9 +404,11 @@ describe('IP-based routing for clientCidrs', () => {
     expect(ep.evaluate('cdn.example.com', 'A', { awsRegion: 'us-east-2', ip: '192.0.2.1' })?.values).toEqual(['203.0.113.21']);
     expect((await run(policy, tableFor(policy))).plan.empty).toBe(true);
 
-    // A block moves from ap to us: added before the records, removed after; one version step each.
+    // A block moves from ap to us: it leaves ap in the same ChangeCidrCollection request it joins us.
     const moved = withCidrs({ eu, us: ['198.51.100.0/24'], ap: ['2001:db8:3::/48'] });
+    ep.resetCalls();
     const m = await run(moved, tableFor(moved), { force: true });
+    expect(ep.calls.filter((c) => c.op === 'ChangeCidrCollection')).toHaveLength(1);
     expect(m.plan.cidr).toMatchObject({ action: 'update', put: [{ location: 'us', blocks: ['198.51.100.0/24'] }], remove: [{ location: 'ap', blocks: ['198.51.100.0/24'] }] });
     expect(ep.evaluate('cdn.example.com', 'A', { awsRegion: 'ap-southeast-1', ip: '198.51.100.9' })?.values).toEqual(['203.0.113.21']);
 

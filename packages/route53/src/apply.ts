@@ -108,13 +108,18 @@ export async function applyPlan(caller: ApiCaller, plan: Plan, opts: ApplyOption
   // 1b. CIDR collection: create it and add blocks before records use the locations.
   let cidrId = plan.cidr?.id;
   let cidrVersion = plan.cidr?.version;
+  let lateRemovals = plan.cidr?.remove ?? [];
   if (plan.cidr && plan.cidr.action !== 'delete') {
     if (plan.cidr.action === 'create') {
       const res = await caller.r53('CreateCidrCollection', (c) => c.send(new CreateCidrCollectionCommand({ Name: plan.cidr!.name, CallerReference: `es-${plan.owner}-${Date.now().toString(36)}${randomBytes(3).toString('hex')}` })));
       cidrId = res.Collection?.Id;
       cidrVersion = res.Collection?.Version ?? 1;
     }
-    cidrVersion = await changeCidr(caller, cidrId!, cidrVersion, plan.cidr.put.map((p) => ({ ...p, action: 'PUT' as const })), progress);
+    // A block moving between locations leaves its old location in the same request it joins the new one
+    // (unless that would empty a location records may still use: then it goes after the records).
+    const early = movedRemovals(plan.cidr);
+    cidrVersion = await changeCidr(caller, cidrId!, cidrVersion, [...early.map((p) => ({ ...p, action: 'DELETE_IF_EXISTS' as const })), ...plan.cidr.put.map((p) => ({ ...p, action: 'PUT' as const }))], progress);
+    lateRemovals = subtractRemovals(plan.cidr.remove, early);
   }
 
   // 2. health checks
@@ -244,8 +249,8 @@ export async function applyPlan(caller: ApiCaller, plan: Plan, opts: ApplyOption
   }
 
   // CIDR blocks no longer wanted go once no record routes by them; the collection last.
-  if (plan.cidr && cidrId !== undefined && plan.cidr.remove.length > 0) {
-    cidrVersion = await changeCidr(caller, cidrId, cidrVersion, plan.cidr.remove.map((p) => ({ ...p, action: 'DELETE_IF_EXISTS' as const })), progress);
+  if (plan.cidr && cidrId !== undefined && lateRemovals.length > 0) {
+    cidrVersion = await changeCidr(caller, cidrId, cidrVersion, lateRemovals.map((p) => ({ ...p, action: 'DELETE_IF_EXISTS' as const })), progress);
   }
   if (plan.cidr?.action === 'delete' && cidrId !== undefined) {
     await caller.r53('DeleteCidrCollection', (c) => c.send(new DeleteCidrCollectionCommand({ Id: cidrId })));
@@ -256,6 +261,23 @@ export async function applyPlan(caller: ApiCaller, plan: Plan, opts: ApplyOption
     if (d > 0) result.calls[op] = d;
   }
   return result;
+}
+
+/** Removals of blocks the same plan adds elsewhere, from locations that keep other blocks (records may use them). */
+function movedRemovals(c: CidrChange): CidrChange['remove'] {
+  const added = new Set(c.put.flatMap((p) => p.blocks));
+  const staying = new Set(c.staying);
+  const out: CidrChange['remove'] = [];
+  for (const r of c.remove) {
+    const moving = r.blocks.filter((b) => added.has(b));
+    if (moving.length > 0 && staying.has(r.location)) out.push({ location: r.location, blocks: moving });
+  }
+  return out;
+}
+
+function subtractRemovals(all: CidrChange['remove'], done: CidrChange['remove']): CidrChange['remove'] {
+  const gone = new Set(done.flatMap((d) => d.blocks.map((b) => `${d.location}|${b}`)));
+  return all.map((r) => ({ location: r.location, blocks: r.blocks.filter((b) => !gone.has(`${r.location}|${b}`)) })).filter((r) => r.blocks.length > 0);
 }
 
 /** Route53 takes at most 1,000 CIDR blocks per ChangeCidrCollection request. */

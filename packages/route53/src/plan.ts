@@ -107,6 +107,8 @@ export interface CidrChange {
   put: Array<{ location: string; blocks: string[] }>;
   /** Blocks to remove per location (DELETE_IF_EXISTS), applied after the records. */
   remove: Array<{ location: string; blocks: string[] }>;
+  /** Locations that still have blocks after the change (a block moving between two of them moves in one request). */
+  staying: string[];
 }
 
 /** Counts for the summary line and the safety check. */
@@ -201,7 +203,7 @@ function planCidr(desired: DesiredState, current: CurrentState): CidrChange | un
   if (!want && !cur) return undefined;
   if (!want) {
     const remove = Object.entries(cur!.locations).filter(([, b]) => b.length > 0).map(([location, blocks]) => ({ location, blocks }));
-    return { action: 'delete', name: cur!.name, id: cur!.id, version: cur!.version, put: [], remove };
+    return { action: 'delete', name: cur!.name, id: cur!.id, version: cur!.version, put: [], remove, staying: [] };
   }
   const put: CidrChange['put'] = [];
   const remove: CidrChange['remove'] = [];
@@ -216,9 +218,10 @@ function planCidr(desired: DesiredState, current: CurrentState): CidrChange | un
     const drop = blocks.filter((b) => !w.has(b));
     if (drop.length > 0) remove.push({ location, blocks: drop });
   }
-  if (!cur) return { action: 'create', name: want.name, put, remove: [] };
+  const staying = Object.keys(want.locations).sort();
+  if (!cur) return { action: 'create', name: want.name, put, remove: [], staying };
   if (put.length === 0 && remove.length === 0) return undefined;
-  return { action: 'update', name: cur.name, id: cur.id, version: cur.version, put, remove };
+  return { action: 'update', name: cur.name, id: cur.id, version: cur.version, put, remove, staying };
 }
 
 /** Field names that differ between a current and a desired record. */
