@@ -7,8 +7,9 @@
  *    controller's table. When the DNS server ingests reports itself
  *    (`POST /v1/observations`, the planes work), set DNS_INGEST = 'direct'
  *    below — one line — and it is fed the same reports instead;
- *  - Worker on Node process (`edgesteer worker`): ingests the same signed
- *    reports and decides on its own;
+ *  - Worker on Node process (`edgesteer worker`) and the Worker in workerd
+ *    (`wrangler dev`): each ingests the same signed reports and decides on
+ *    its own;
  *  - Route53: the reconciler process (`edgesteer route53 apply --table
  *    <controller>/v1/table`) writes to the Route53 + CloudWatch test
  *    endpoints; the per-region DownVotes those same reports imply are
@@ -26,7 +27,7 @@
  * decoded with dns2 (independent of our codec).
  *
  * Asserted: 0 disagreements among all planes for clients in clientCidrs; DNS
- * and Worker agree for every client. Reported, not asserted: how often
+ * and both Workers agree for every client. Reported, not asserted: how often
  * Route53 (AWS latency geography) and the self-hosted planes (default region
  * for unmapped clients, until the client map lands) differ for the others.
  *
@@ -46,7 +47,8 @@ import { evaluate } from './support/route53/evaluate.js';
 import { readRoute53 } from './support/route53/readback.js';
 import { awsTestEnv, testRoute53Client } from './support/route53/fixtures.js';
 import { CLI, killAll, readyUrl, startProc, until, type ChaosProc } from './chaos/support/proc.js';
-import { chaosPolicyInput, EDGE_ADDR, EDGES, postReport, REGIONS, rtt, tempDir, writeKeyFile, writePolicy } from './chaos/support/stack.js';
+import { chaosPolicyInput, EDGE_ADDR, EDGES, KEYS_ENV, postReport, REGIONS, rtt, tempDir, writeKeyFile, writePolicy } from './chaos/support/stack.js';
+import { startWranglerDev, type WranglerDev } from './support/worker-harness.js';
 import { openUdpDns, type UdpDnsClient } from './chaos/support/udp-dns.js';
 
 const { Packet } = dns2 as unknown as { Packet: Dns2Packet };
@@ -194,6 +196,7 @@ let dnsProc: ChaosProc;
 let worker: ChaosProc;
 let ctlUrl: string;
 let workerUrl: string;
+let workerd: WranglerDev;
 let dnsHttp: string;
 let udp: UdpDnsClient;
 let r53: Route53Endpoint;
@@ -208,8 +211,10 @@ beforeAll(async () => {
   const keyFile = writeKeyFile(tmp.dir);
   controller = startProc('controller', ['controller', '--policy', policyFile, '--listen', '127.0.0.1:0', '--no-state', '--key-file', keyFile, '--tick-ms', '100']);
   worker = startProc('worker', ['worker', '--policy', policyFile, '--listen', '127.0.0.1:0', '--key-file', keyFile]);
+  const wrangler = startWranglerDev({ policyFile, vars: { EDGESTEER_PROBE_KEYS: KEYS_ENV, STATE_CACHE_MS: '0' } });
   ctlUrl = await readyUrl(controller, 'controller_listening');
   workerUrl = await readyUrl(worker, 'worker_ready');
+  workerd = await wrangler;
   dnsProc = startProc('dns', ['dns', '--policy', policyFile, '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', ...(DNS_INGEST === 'follow' ? ['--controller', ctlUrl] : ['--key-file', keyFile])]);
   const [ready, metrics] = await Promise.all([
     dnsProc.waitForLog((l) => l.msg === 'dns server ready', 20_000, 'dns server ready'),
@@ -220,11 +225,11 @@ beforeAll(async () => {
   cw = await startCloudWatchEndpoint({ now: () => clock });
   r53 = await startRoute53Endpoint({ alarmExists: (_region, name) => cw.alarms.has(name) });
   r53.createZone(ZONE, ZONE_ID);
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await udp?.close();
-  await Promise.all([dnsProc?.stop(), worker?.stop(), controller?.stop()]);
+  await Promise.all([dnsProc?.stop(), worker?.stop(), controller?.stop(), workerd?.stop()]);
   await r53?.close();
   await cw?.close();
   killAll();
@@ -277,11 +282,11 @@ interface Tally {
 }
 const tallies: Tally[] = [];
 
-describe('conformance: DNS server, Worker and Route53 (each its own process) answer ≥1,000 clients alike', () => {
+describe('conformance: DNS server, Worker on Node, Worker in workerd and Route53 (each its own process) answer ≥1,000 clients alike', () => {
   for (const scenario of SCENARIOS) {
     it(scenario.name, async () => {
       // 1. The same signed reports to every plane that ingests them.
-      const receivers = [ctlUrl, workerUrl, ...(DNS_INGEST === 'direct' ? [dnsHttp] : [])];
+      const receivers = [ctlUrl, workerUrl, workerd.url, ...(DNS_INGEST === 'direct' ? [dnsHttp] : [])];
       for (const round of scenario.rounds) {
         const at = Date.now();
         for (const region of REGIONS) {
@@ -302,7 +307,9 @@ describe('conformance: DNS server, Worker and Route53 (each its own process) ans
           return undefined;
         }
       }, 10_000, 'the controller to decide the scenario');
-      await until(async () => ((await (await fetch(`${workerUrl}/v1/table`)).json()) as RoutingTable).hash === table.hash || undefined, 10_000, 'the Worker to decide the same table from the same reports');
+      for (const w of [workerUrl, workerd.url]) {
+        await until(async () => ((await (await fetch(`${w}/v1/table`)).json()) as RoutingTable).hash === table.hash || undefined, 10_000, `the Worker at ${w} to decide the same table from the same reports`);
+      }
       await until(async () => ((await (await fetch(`${dnsHttp}/healthz`)).json()) as { table: { hash: string } }).table.hash === table.hash || undefined, 10_000, 'the DNS server to serve the same table');
 
       // 3. Route53: the reconciler process applies the controller's table; the probes' votes reach CloudWatch.
@@ -321,25 +328,27 @@ describe('conformance: DNS server, Worker and Route53 (each its own process) ans
       }
 
       // 4. Every client on every plane.
-      const rows = await pool(CLIENTS, 32, async (c) => {
-        const viaDns = await udp.query(dnsQuery(c.ip), 3000);
-        const res = await fetch(`${workerUrl}/dns-query`, { method: 'POST', body: new Uint8Array(dnsQuery(c.ip)), headers: { 'content-type': 'application/dns-message', accept: 'application/dns-message' } });
-        const viaWorker = Buffer.from(await res.arrayBuffer());
+      const doh = async (base: string, ip: string): Promise<string> => {
+        const res = await fetch(`${base}/dns-query`, { method: 'POST', body: new Uint8Array(dnsQuery(ip)), headers: { 'content-type': 'application/dns-message', accept: 'application/dns-message' } });
+        return res.ok ? edgeOf(decodeAddrs(Buffer.from(await res.arrayBuffer()))) : `http ${res.status}`;
+      };
+      const rows = await pool(CLIENTS, 16, async (c) => {
+        const [viaDns, viaWorker, viaWorkerd] = await Promise.all([udp.query(dnsQuery(c.ip), 3000), doh(workerUrl, c.ip), doh(workerd.url, c.ip)]);
         const viaR53 = evaluate(read.world, 'cdn.example.com', 'A', { awsRegion: c.aws, ip: c.ip }, read.healthy);
-        return { c, dns: viaDns ? edgeOf(decodeAddrs(viaDns)) : 'lost', worker: res.ok ? edgeOf(decodeAddrs(viaWorker)) : `http ${res.status}`, route53: edgeOf(viaR53?.values ?? []) };
+        return { c, dns: viaDns ? edgeOf(decodeAddrs(viaDns)) : 'lost', worker: viaWorker, workerd: viaWorkerd, route53: edgeOf(viaR53?.values ?? []) };
       });
       const t: Tally = { scenario: scenario.name, mappedDisagree: 0, dnsWorkerDisagree: 0, publicRoute53Differs: 0, publicClients: 0, samples: [] };
       for (const r of rows) {
-        if (r.dns !== r.worker) {
+        if (r.dns !== r.worker || r.dns !== r.workerd) {
           t.dnsWorkerDisagree++;
-          if (t.samples.length < 5) t.samples.push(`${r.c.label} ${r.c.ip}: dns ${r.dns} worker ${r.worker}`);
+          if (t.samples.length < 5) t.samples.push(`${r.c.label} ${r.c.ip}: dns ${r.dns} worker ${r.worker} workerd ${r.workerd}`);
         }
         if (r.c.mapped) {
           // Mapped clients: the table's answer for their region, on every plane.
           const want = table.services['cdn']!.regions[r.c.mapped]!.answer.join(',');
-          if (r.dns !== want || r.worker !== want || r.route53 !== want) {
+          if (r.dns !== want || r.worker !== want || r.workerd !== want || r.route53 !== want) {
             t.mappedDisagree++;
-            if (t.samples.length < 5) t.samples.push(`${r.c.label} ${r.c.ip}: want ${want} dns ${r.dns} worker ${r.worker} route53 ${r.route53}`);
+            if (t.samples.length < 5) t.samples.push(`${r.c.label} ${r.c.ip}: want ${want} dns ${r.dns} worker ${r.worker} workerd ${r.workerd} route53 ${r.route53}`);
           }
         } else {
           t.publicClients++;
@@ -348,7 +357,7 @@ describe('conformance: DNS server, Worker and Route53 (each its own process) ans
       }
       tallies.push(t);
       console.log(
-        `[conformance] ${scenario.name}: ${CLIENTS.length} clients × 3 planes; mapped (clientCidrs) disagreements ${t.mappedDisagree}/300; DNS≠Worker ${t.dnsWorkerDisagree}; ` +
+        `[conformance] ${scenario.name}: ${CLIENTS.length} clients × 4 planes; mapped (clientCidrs) disagreements ${t.mappedDisagree}/300; DNS≠Worker(Node/workerd) ${t.dnsWorkerDisagree}; ` +
           `public clients where Route53 (AWS latency) ≠ self-hosted planes ${t.publicRoute53Differs}/${t.publicClients} (${((100 * t.publicRoute53Differs) / t.publicClients).toFixed(1)}%); Route53 read back in ${read.calls} SDK calls` +
           (t.samples.length ? `; e.g. ${t.samples.join(' | ')}` : ''),
       );
