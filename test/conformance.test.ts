@@ -211,7 +211,7 @@ beforeAll(async () => {
   const keyFile = writeKeyFile(tmp.dir);
   controller = startProc('controller', ['controller', '--policy', policyFile, '--listen', '127.0.0.1:0', '--no-state', '--key-file', keyFile, '--tick-ms', '100']);
   worker = startProc('worker', ['worker', '--policy', policyFile, '--listen', '127.0.0.1:0', '--key-file', keyFile]);
-  const wrangler = startWranglerDev({ policyFile, vars: { EDGESTEER_PROBE_KEYS: KEYS_ENV, STATE_CACHE_MS: '0' } });
+  const wrangler = startWranglerDev({ policyFile, vars: { EDGESTEER_PROBE_KEYS: KEYS_ENV, STATE_CACHE_MS: '250' } });
   ctlUrl = await readyUrl(controller, 'controller_listening');
   workerUrl = await readyUrl(worker, 'worker_ready');
   workerd = await wrangler;
@@ -285,6 +285,12 @@ const tallies: Tally[] = [];
 describe('conformance: DNS server, Worker on Node, Worker in workerd and Route53 (each its own process) answer ≥1,000 clients alike', () => {
   for (const scenario of SCENARIOS) {
     it(scenario.name, async () => {
+      const phase: Record<string, number> = {};
+      let tPhase = performance.now();
+      const mark = (name: string): void => {
+        phase[name] = Math.round(performance.now() - tPhase);
+        tPhase = performance.now();
+      };
       // 1. The same signed reports to every plane that ingests them.
       const receivers = [ctlUrl, workerUrl, workerd.url, ...(DNS_INGEST === 'direct' ? [dnsHttp] : [])];
       for (const round of scenario.rounds) {
@@ -297,6 +303,7 @@ describe('conformance: DNS server, Worker on Node, Worker in workerd and Route53
           }
         }
       }
+      mark('reports');
       // 2. The planes decide; the controller's table is what the scenario must have produced.
       const table = await until(async () => {
         const t = (await (await fetch(`${ctlUrl}/v1/table`)).json()) as RoutingTable;
@@ -312,8 +319,10 @@ describe('conformance: DNS server, Worker on Node, Worker in workerd and Route53
       }
       await until(async () => ((await (await fetch(`${dnsHttp}/healthz`)).json()) as { table: { hash: string } }).table.hash === table.hash || undefined, 10_000, 'the DNS server to serve the same table');
 
+      mark('decide');
       // 3. Route53: the reconciler process applies the controller's table; the probes' votes reach CloudWatch.
       const rec = await reconcilerProcess();
+      mark('reconciler');
       expect(rec.code, rec.stderr).toBe(0);
       const cwClient = new CloudWatchClient({ ...cw.clientConfig('us-east-1'), maxAttempts: 1 });
       const data = REGIONS.flatMap((region) => EDGES.map((edge) => ({ MetricName: 'DownVote', Dimensions: [{ Name: 'Edge', Value: edge }], Value: voteOf(scenario.rounds, region, edge), Unit: 'Count' as const, StorageResolution: 60, Timestamp: new Date(clock + 30_000) })));
@@ -328,15 +337,25 @@ describe('conformance: DNS server, Worker on Node, Worker in workerd and Route53
       }
 
       // 4. Every client on every plane.
-      const doh = async (base: string, ip: string): Promise<string> => {
-        const res = await fetch(`${base}/dns-query`, { method: 'POST', body: new Uint8Array(dnsQuery(ip)), headers: { 'content-type': 'application/dns-message', accept: 'application/dns-message' } });
+      const doh = async (base: string, q: Buffer): Promise<string> => {
+        const res = await fetch(`${base}/dns-query`, { method: 'POST', body: new Uint8Array(q), headers: { 'content-type': 'application/dns-message', accept: 'application/dns-message' } });
         return res.ok ? edgeOf(decodeAddrs(Buffer.from(await res.arrayBuffer()))) : `http ${res.status}`;
       };
+      const lat: Record<string, number> = {};
       const rows = await pool(CLIENTS, 16, async (c) => {
-        const [viaDns, viaWorker, viaWorkerd] = await Promise.all([udp.query(dnsQuery(c.ip), 3000), doh(workerUrl, c.ip), doh(workerd.url, c.ip)]);
+        const timed = async <T>(k: string, p: Promise<T>): Promise<T> => {
+          const t0 = performance.now();
+          const v = await p;
+          lat[k] = (lat[k] ?? 0) + performance.now() - t0;
+          return v;
+        };
+        const q = dnsQuery(c.ip);
+        const [viaDns, viaWorker, viaWorkerd] = await Promise.all([timed('dns', udp.query(q, 3000)), timed('node', doh(workerUrl, q)), timed('workerd', doh(workerd.url, q))]);
         const viaR53 = evaluate(read.world, 'cdn.example.com', 'A', { awsRegion: c.aws, ip: c.ip }, read.healthy);
         return { c, dns: viaDns ? edgeOf(decodeAddrs(viaDns)) : 'lost', worker: viaWorker, workerd: viaWorkerd, route53: edgeOf(viaR53?.values ?? []) };
       });
+      mark('queries');
+      for (const k of Object.keys(lat)) phase[`avg ${k}`] = Math.round((lat[k]! / CLIENTS.length) * 10) / 10;
       const t: Tally = { scenario: scenario.name, mappedDisagree: 0, dnsWorkerDisagree: 0, publicRoute53Differs: 0, publicClients: 0, samples: [] };
       for (const r of rows) {
         if (r.dns !== r.worker || r.dns !== r.workerd) {
@@ -358,7 +377,7 @@ describe('conformance: DNS server, Worker on Node, Worker in workerd and Route53
       tallies.push(t);
       console.log(
         `[conformance] ${scenario.name}: ${CLIENTS.length} clients × 4 planes; mapped (clientCidrs) disagreements ${t.mappedDisagree}/300; DNS≠Worker(Node/workerd) ${t.dnsWorkerDisagree}; ` +
-          `public clients where Route53 (AWS latency) ≠ self-hosted planes ${t.publicRoute53Differs}/${t.publicClients} (${((100 * t.publicRoute53Differs) / t.publicClients).toFixed(1)}%); Route53 read back in ${read.calls} SDK calls` +
+          `public clients where Route53 (AWS latency) ≠ self-hosted planes ${t.publicRoute53Differs}/${t.publicClients} (${((100 * t.publicRoute53Differs) / t.publicClients).toFixed(1)}%); Route53 read back in ${read.calls} SDK calls; ms ${JSON.stringify(phase)}` +
           (t.samples.length ? `; e.g. ${t.samples.join(' | ')}` : ''),
       );
       expect(rows).toHaveLength(CLIENTS.length);
