@@ -91,7 +91,7 @@ describe('edgesteer route53 plan / apply', () => {
     const again = await cli(['plan', ...base(), '--table', tableFile]);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('No changes.');
-  });
+  }, 60_000);
 
   it('without --table plans from the policy with every edge up; endpoints from the SDK environment variables', async () => {
     const cw = await startCloudWatchEndpoint();

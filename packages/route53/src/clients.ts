@@ -9,7 +9,7 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 
 /**
- * Connect within 2.5 s, answer within 6 s: a dead, black-holed or hung
+ * Connect within 2.5 s, answer within 4 s: a dead, black-holed or hung
  * endpoint must fail fast (E_R53_UNREACHABLE within 10 s, retry.ts), not
  * hang. Route53 and CloudWatch answer every call edgesteer makes (≤ 1,000
  * changes, ≤ 300 records a page) well within that.
@@ -17,7 +17,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 function requestHandler(): { connectionTimeout: number; requestTimeout: number } {
   // The SDK builds its Node handler from these options; without
   // throwOnRequestTimeout a request past requestTimeout only logs a warning.
-  return { connectionTimeout: 2500, requestTimeout: 6000, throwOnRequestTimeout: true } as { connectionTimeout: number; requestTimeout: number };
+  return { connectionTimeout: 2500, requestTimeout: 4000, throwOnRequestTimeout: true } as { connectionTimeout: number; requestTimeout: number };
 }
 
 /** Where to send requests. */
