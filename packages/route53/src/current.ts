@@ -29,6 +29,12 @@ export interface ReadOptions {
   alarms: boolean;
   /** Read this CIDR collection (by name) when set. */
   cidrCollection?: string;
+  /**
+   * The policy does not use CIDR routing: the collection is read only to
+   * clean up one left behind, and credentials without the ListCidr*
+   * permissions just mean there is none to clean up.
+   */
+  cidrOptional?: boolean;
 }
 
 /** Reads the current state of the zones, health checks and alarms. */
@@ -38,8 +44,13 @@ export async function readCurrentState(caller: ApiCaller, zones: readonly ZoneRe
   out.healthChecks = await readHealthChecks(caller);
   if (opts.alarms) out.alarms = await readAlarms(caller, owner);
   if (opts.cidrCollection !== undefined) {
-    const c = await readCidrCollection(caller, opts.cidrCollection);
-    if (c) out.cidrCollection = c;
+    try {
+      const c = await readCidrCollection(caller, opts.cidrCollection);
+      if (c) out.cidrCollection = c;
+    } catch (err) {
+      const code = errorCode(err);
+      if (!(opts.cidrOptional && (code === 'AccessDenied' || code === 'AccessDeniedException'))) throw err;
+    }
   }
   return out;
 }

@@ -110,6 +110,7 @@ export async function reconcileOnce(opts: ReconcileOptions): Promise<ReconcileRe
     alarms: caller.cloudwatch !== undefined,
     // Read by name even when no longer wanted, so a collection left behind is cleaned up.
     cidrCollection: desired.cidrCollection?.name ?? cidrCollectionName(desired.owner),
+    cidrOptional: desired.cidrCollection === undefined,
     ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
   });
   if (opts.checkAlarmCoverage && caller.cloudwatch && Object.keys(desired.alarms).length > 0) {
