@@ -18,6 +18,7 @@ import { Route53Error } from './errors.js';
 import { buildPlan, finishPlan, type Plan } from './plan.js';
 import { deferReranks, type RerankLimiter } from './rerank-limit.js';
 import { safetyCheck, type SafetyOptions } from './safety.js';
+import { errorCode } from './retry.js';
 import { cidrCollectionName } from './names.js';
 
 /** Inputs of one reconcile. */
@@ -114,7 +115,12 @@ export async function reconcileOnce(opts: ReconcileOptions): Promise<ReconcileRe
     ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
   });
   if (opts.checkAlarmCoverage && caller.cloudwatch && Object.keys(desired.alarms).length > 0) {
-    warnings.push(...coverageWarnings(await alarmCoverage(caller, opts.policy, desired.alarms, clock()), opts.policy));
+    try {
+      warnings.push(...coverageWarnings(await alarmCoverage(caller, opts.policy, desired.alarms, clock()), opts.policy));
+    } catch (err) {
+      // A warning about warnings: the plan itself does not depend on it.
+      warnings.push(`could not check which probe regions feed the alarms (GetMetricData: ${errorCode(err)}); grant cloudwatch:GetMetricData to see it`);
+    }
   }
   const full = buildPlan(desired, current, { takeOwnership: opts.takeOwnership === true, warnings });
   const { plan, deferred, reranked } = deferReranks(full, opts.rerankLimiter, clock());
