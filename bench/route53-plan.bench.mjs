@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 // Route53 plan at scale: desired state + diff (+ checksum, + batch packing)
-// for a 5,000-record layout (417 services × 4 regions × latency + PRIMARY +
-// SECONDARY, plus as many ownership markers), in three situations:
+// for a 5,000-record layout (179 services × 4 regions × a latency record +
+// a failover chain of the 4 edges (6 records), plus as many ownership
+// markers), in three situations:
 //   first apply   — empty zone, everything to create
 //   converged     — zone already matches: the plan must be empty
-//   one edge down — PRIMARY/SECONDARY moves across the zone
+//   one edge down — the chains re-rank across the zone
 // Pure computation, no network: what `edgesteer route53 plan` spends on top
 // of reading the zone. Target: under a second for 5,000 records.
 //
-//   npm run build && node bench/route53-plan.bench.mjs [--services 417] [--runs 20] [--json] [--quick]
+//   npm run build && node bench/route53-plan.bench.mjs [--services 179] [--runs 20] [--json] [--quick]
 import { PolicySchema } from '@edgesteer/policy';
+import { policyHash } from '@edgesteer/core';
 import { buildPlan, desiredState, packBatches, PENDING_PREFIX, TAG_EDGE, TAG_OWNER } from '@edgesteer/route53';
 
 const args = process.argv.slice(2);
@@ -18,7 +20,7 @@ const opt = (name, def) => {
   return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : def;
 };
 const QUICK = args.includes('--quick');
-const SERVICES = opt('services', 417);
+const SERVICES = opt('services', 179);
 const RUNS = opt('runs', QUICK ? 5 : 20);
 const JSON_OUT = args.includes('--json');
 
@@ -28,7 +30,7 @@ const policy = PolicySchema.parse({
   owner: 'bench',
   zones: [{ name: 'example.com', soa: { mname: 'ns1.example.com', rname: 'hostmaster.example.com' }, nameservers: [{ name: 'ns1.example.com', ipv4: ['127.0.0.53'] }], route53: { hostedZoneId: 'ZBENCH1' } }],
   regions: REGIONS.map(([id, aws], i) => ({ id, aws, default: i === 0 })),
-  edges: REGIONS.map(([r], i) => ({ id: `${r}-1`, region: r, ipv4: [`127.0.${i + 1}.1`], check: { type: 'http', port: 80, path: '/health', route53: 'native' } })),
+  edges: REGIONS.map(([r], i) => ({ id: `${r}-1`, region: r, ipv4: [`203.0.113.${i + 1}`], check: { type: 'http', port: 80, path: '/health', route53: 'native' } })),
   services: Array.from({ length: SERVICES }, (_v, i) => ({ id: `svc${i}`, name: `svc${i}.example.com`, edges: REGIONS.map(([r]) => `${r}-1`), types: ['A'] })),
 });
 
@@ -44,7 +46,7 @@ function table(down = []) {
     }
     services[s.id] = { name: s.name, ttl: s.ttl, types: s.types, steering: s.steering, regions };
   }
-  return { version: 1, hash: down.join(','), policyHash: 'bench', generatedAt: 0, services, edges: {} };
+  return { version: 1, hash: down.join(','), policyHash: policyHash(policy), generatedAt: 0, services, edges: {} };
 }
 
 const cloudwatchRegion = 'us-east-1';

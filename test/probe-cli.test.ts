@@ -102,13 +102,13 @@ describe('edgesteer probe --once --json', () => {
     const byEdge = (a: { edge: string }, b: { edge: string }) => a.edge.localeCompare(b.edge);
     expect([...receiver.accepted[0]!.observations].sort(byEdge)).toEqual([...lines].sort(byEdge));
 
-    expect(cw.calls.filter((c) => c.operation === 'PutMetricData')).toEqual([expect.objectContaining({ region: 'eu-west-1', status: 200 })]);
-    // Health per (edge, probe region) for dashboards, and per edge alone for the Route53 alarm.
-    for (const dims of [2, 1]) {
-      const health = cw.metrics.filter((m) => m.MetricName === 'Health' && m.Dimensions.length === dims).map((m) => [m.Dimensions[0]!.Value, m.Value]);
-      expect(Object.fromEntries(health)).toEqual({ 'edge-up': 1, 'edge-500': 0, 'edge-tcp': 1 });
-      expect(health).toHaveLength(3);
-    }
+    // To the alarms' region (the policy's health.alarmRegion, default us-east-1), not the probe's own (eu-west-1).
+    expect(cw.calls.filter((c) => c.operation === 'PutMetricData')).toEqual([expect.objectContaining({ region: 'us-east-1', status: 200 })]);
+    // Health per (edge, probe region) for dashboards and the plan's coverage check; the Route53 alarms
+    // read DownVote, which a long-running probe sends once per period (never from --once).
+    const health = cw.metrics.filter((m) => m.MetricName === 'Health' && m.Dimensions.length === 2).map((m) => [m.Dimensions[0]!.Value, m.Value]);
+    expect(Object.fromEntries(health)).toEqual({ 'edge-up': 1, 'edge-500': 0, 'edge-tcp': 1 });
+    expect(health).toHaveLength(3);
     // Logs are JSON on stderr, stdout stays pure JSON lines.
     const logs = r.stderr.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(logs[0]).toMatchObject({ event: 'probe.start', probe: 'probe-eu-1', region: 'eu', edges: 3 });

@@ -152,13 +152,19 @@ describe('alarms', () => {
     await client.send(new PutMetricAlarmCommand(alarm('edge-a-health')));
     expect(cw.alarms.get('edge-a-health')!.StateValue).toBe('INSUFFICIENT_DATA');
     const put = (value: number) => client.send(new PutMetricDataCommand({ Namespace: 'Edgesteer', MetricData: [datum({ Value: value, Timestamp: new Date(clock) })] }));
+    // Periods are aligned to multiples of Period and only complete ones count.
     await put(1);
+    expect(cw.alarms.get('edge-a-health')!.StateValue).toBe('INSUFFICIENT_DATA'); // its period has not ended
+    clock += 10_000;
+    cw.evaluateAlarms();
     expect(cw.alarms.get('edge-a-health')!.StateValue).toBe('OK');
-    clock += 10_000;
     await put(0);
+    clock += 10_000;
+    cw.evaluateAlarms();
     expect(cw.alarms.get('edge-a-health')!.StateValue).toBe('OK'); // 1 of 3 breaching, needs 2
-    clock += 10_000;
     await put(0);
+    clock += 10_000;
+    cw.evaluateAlarms();
     expect(cw.alarms.get('edge-a-health')!.StateValue).toBe('ALARM');
     const { MetricAlarms } = await client.send(new DescribeAlarmsCommand({ StateValue: 'ALARM' }));
     expect(MetricAlarms?.map((a) => a.AlarmName)).toEqual(['edge-a-health']);

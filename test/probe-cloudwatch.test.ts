@@ -48,12 +48,11 @@ describe('probe → CloudWatch', () => {
     expect(result.ok).toBe(true);
     const puts = cw.calls.filter((c) => c.operation === 'PutMetricData');
     expect(puts).toHaveLength(1);
-    // Region: the probe region's aws region from the policy (us → us-east-1).
+    // Region: the alarms' region (the policy's health.alarmRegion, default us-east-1), whatever the probe's region.
     expect(puts[0]).toMatchObject({ region: 'us-east-1', accessKeyId: 'AKIDPROBETEST', status: 200 });
 
-    // Per region (high resolution, for dashboards) and per edge only (standard resolution, what the Route53 alarm reads).
+    // Per region, high resolution (dashboards, and the plan's "which regions report" check).
     const regional = cw.metrics.filter((m) => m.Dimensions.length === 2);
-    const perEdge = cw.metrics.filter((m) => m.Dimensions.length === 1);
     const byKey = Object.fromEntries(regional.map((m) => [`${m.Dimensions.find((d) => d.Name === 'Edge')!.Value}/${m.MetricName}`, m]));
     expect(Object.keys(byKey).sort()).toEqual(['edge-dead/Health', 'edge-up/ConnectRtt', 'edge-up/FirstByteRtt', 'edge-up/Health']);
     for (const m of regional) {
@@ -64,10 +63,6 @@ describe('probe → CloudWatch', () => {
       ]);
       expect(m.StorageResolution).toBe(1);
     }
-    expect(perEdge.map((m) => [m.MetricName, m.Dimensions[0]!.Value, m.Value, m.StorageResolution]).sort()).toEqual([
-      ['Health', 'edge-dead', 0, 60],
-      ['Health', 'edge-up', 1, 60],
-    ]);
     expect(byKey['edge-up/Health']).toMatchObject({ Value: 1, Unit: 'None' });
     expect(byKey['edge-dead/Health']).toMatchObject({ Value: 0, Unit: 'None' });
     const up = result.observations.find((o) => o.edge === 'edge-up')!;
@@ -75,17 +70,19 @@ describe('probe → CloudWatch', () => {
     expect(byKey['edge-up/FirstByteRtt']).toMatchObject({ Unit: 'Milliseconds', Value: up.firstByteMs });
   });
 
-  it('uses AWS_REGION over the policy, and a custom namespace', async () => {
-    const result = await runProbeOnce({ policy: policy(), region: 'eu', logger: quiet(), cloudwatch: { endpoint: cw.url, namespace: 'Edgesteer/Staging' }, env: { AWS_REGION: 'ap-southeast-2' } });
+  it('publishes to the policy\'s alarm region, never AWS_REGION or its own region, and a custom namespace', async () => {
+    const p = policy();
+    (p.health as { alarmRegion?: string }).alarmRegion = 'eu-central-1';
+    const result = await runProbeOnce({ policy: p, region: 'eu', logger: quiet(), cloudwatch: { endpoint: cw.url, namespace: 'Edgesteer/Staging' }, env: { AWS_REGION: 'ap-southeast-2' } });
     expect(result.ok).toBe(true);
-    expect(cw.calls[0]).toMatchObject({ operation: 'PutMetricData', region: 'ap-southeast-2' });
+    expect(cw.calls[0]).toMatchObject({ operation: 'PutMetricData', region: 'eu-central-1' });
     expect(new Set(cw.metrics.map((m) => m.Namespace))).toEqual(new Set(['Edgesteer/Staging']));
   });
 
-  it('takes the endpoint from AWS_ENDPOINT_URL, with the policy region (eu → eu-west-1)', async () => {
-    const result = await runProbeOnce({ policy: policy(), region: 'eu', logger: quiet(), cloudwatch: true, env: { AWS_ENDPOINT_URL: cw.url } });
+  it('takes the endpoint from AWS_ENDPOINT_URL; a probe in eu still publishes to the alarms\' default region us-east-1', async () => {
+    const result = await runProbeOnce({ policy: policy(), region: 'eu', logger: quiet(), cloudwatch: true, env: { AWS_ENDPOINT_URL: cw.url, AWS_REGION: 'eu-west-1' } });
     expect(result.ok).toBe(true);
-    expect(cw.calls[0]).toMatchObject({ operation: 'PutMetricData', region: 'eu-west-1' });
+    expect(cw.calls[0]).toMatchObject({ operation: 'PutMetricData', region: 'us-east-1' });
   });
 });
 
@@ -96,14 +93,14 @@ describe('CloudWatchPublisher', () => {
 
   it('splits large flushes into requests of at most 1000 datums (gzip above 10 KiB) and delivers every datum', async () => {
     const pub = new CloudWatchPublisher({ awsRegion: 'eu-west-1', client: client(), logger: quiet(), flushMs: 60_000 });
-    const batch = obs(900); // 900 × 4 = 3600 datums (Health twice: per region and per edge)
+    const batch = obs(900); // 900 × 3 = 2700 datums (Health, ConnectRtt, FirstByteRtt)
     for (const o of batch) pub.add(o);
     expect(await pub.flush()).toBe(true);
     const puts = cw.calls.filter((c) => c.operation === 'PutMetricData');
-    expect(puts.map((c) => (c.input.MetricData as unknown[]).length)).toEqual([1000, 1000, 1000, 600]);
+    expect(puts.map((c) => (c.input.MetricData as unknown[]).length)).toEqual([1000, 1000, 700]);
     expect(puts.every((c) => c.gzip)).toBe(true);
-    expect(cw.metrics).toHaveLength(3600);
-    expect(pub.stats()).toMatchObject({ sent: 3600, requests: 4, errors: 0, dropped: 0, buffered: 0 });
+    expect(cw.metrics).toHaveLength(2700);
+    expect(pub.stats()).toMatchObject({ sent: 2700, requests: 3, errors: 0, dropped: 0, buffered: 0 });
     await pub.close();
   });
 
@@ -113,7 +110,7 @@ describe('CloudWatchPublisher', () => {
     for (const o of obs(5)) pub.add(o);
     expect(await pub.flush()).toBe(true);
     expect(cw.calls.map((c) => c.errorCode ?? c.status)).toEqual(['Throttling', 200]);
-    expect(cw.metrics).toHaveLength(20);
+    expect(cw.metrics).toHaveLength(15);
     await pub.close();
   });
 
@@ -122,10 +119,10 @@ describe('CloudWatchPublisher', () => {
     const pub = new CloudWatchPublisher({ awsRegion: 'eu-west-1', client: client(), logger: quiet(), flushMs: 60_000 });
     for (const o of obs(4)) pub.add(o);
     expect(await pub.flush()).toBe(false);
-    expect(pub.stats()).toMatchObject({ errors: 1, buffered: 16, sent: 0 });
+    expect(pub.stats()).toMatchObject({ errors: 1, buffered: 12, sent: 0 });
     expect(pub.stats().lastError).toMatch(/InternalServiceFault/);
     expect(await pub.flush()).toBe(true);
-    expect(cw.metrics).toHaveLength(16);
+    expect(cw.metrics).toHaveLength(12);
     await pub.close();
   });
 
@@ -134,7 +131,7 @@ describe('CloudWatchPublisher', () => {
     for (const o of obs(2)) pub.add(o);
     expect(await pub.flush()).toBe(false);
     expect(cw.calls.at(-1)).toMatchObject({ errorCode: 'InvalidParameterValue', status: 400 });
-    expect(pub.stats()).toMatchObject({ dropped: 8, buffered: 0 });
+    expect(pub.stats()).toMatchObject({ dropped: 6, buffered: 0 });
     expect(pub.stats().lastError).toMatch(/^InvalidParameterValueException/);
     await pub.close();
   });

@@ -1,6 +1,6 @@
 /**
  * CLOUDWATCH_METRIC health checks: the reconciler writes one alarm per edge
- * (the probes' Edgesteer/Health{Edge} metric, threshold from the quorum)
+ * (Sum of the probes' per-region Edgesteer/DownVote{Edge} ≥ quorum)
  * before the health check that reads it, diffs alarms like records,
  * refreshes checks whose alarm changed, and cleans alarms up after their
  * checks. Route53 test endpoint + CloudWatch test endpoint (which evaluates
@@ -18,8 +18,12 @@ import { FAST, makePolicy, tableFor, testRoute53Client } from './support/route53
 const ZONE = 'ZTESTZONE1';
 let ep: Route53Endpoint;
 let cw: CloudWatchEndpoint;
+// The CloudWatch endpoint's clock, moved by hand: periods are aligned and only complete ones count.
+const T0 = Date.UTC(2026, 11, 3, 9, 0, 0);
+let clock = T0;
 beforeEach(async () => {
-  cw = await startCloudWatchEndpoint();
+  clock = T0;
+  cw = await startCloudWatchEndpoint({ now: () => clock });
   // Like Route53: a CLOUDWATCH_METRIC check must name an existing alarm.
   ep = await startRoute53Endpoint({ alarmExists: (_region, name) => cw.alarms.has(name) });
   ep.createZone('example.com', ZONE);
@@ -32,9 +36,9 @@ afterEach(async () => {
 const cloudwatchPolicy = (extra: Parameters<typeof makePolicy>[0] = {}): Policy =>
   makePolicy({
     edges: [
-      { id: 'eu-1', region: 'eu', ipv4: ['127.0.1.1'], native: false },
-      { id: 'us-1', region: 'us', ipv4: ['127.0.2.1'], native: false },
-      { id: 'ap-1', region: 'ap', ipv4: ['127.0.3.1'], native: false },
+      { id: 'eu-1', region: 'eu', ipv4: ['203.0.113.11'], native: false },
+      { id: 'us-1', region: 'us', ipv4: ['203.0.113.21'], native: false },
+      { id: 'ap-1', region: 'ap', ipv4: ['203.0.113.31'], native: false },
     ],
     ...extra,
   });
@@ -52,10 +56,18 @@ function run(policy: Policy, table: RoutingTable, extra: Partial<ReconcileOption
   });
 }
 
-/** Publishes Health{Edge} datapoints the way probes do (one per check, standard resolution). */
-async function publish(edge: string, values: number[]): Promise<void> {
+/**
+ * One period of votes the way probes send them: one DownVote{Edge} datapoint
+ * per region that reports (1 = down), mid-period, standard resolution; then
+ * the period ends and CloudWatch evaluates it.
+ */
+async function period(votes: Record<string, number[]>): Promise<void> {
   const client = new CloudWatchClient({ ...cw.clientConfig('eu-west-1'), maxAttempts: 1 });
-  await client.send(new PutMetricDataCommand({ Namespace: 'Edgesteer', MetricData: values.map((Value) => ({ MetricName: 'Health', Dimensions: [{ Name: 'Edge', Value: edge }], Value, Unit: 'None', Timestamp: new Date() })) }));
+  const mid = clock + 30_000;
+  const data = Object.entries(votes).flatMap(([edge, vs]) => vs.map((Value) => ({ MetricName: 'DownVote', Dimensions: [{ Name: 'Edge', Value: edge }], Value, Unit: 'Count' as const, StorageResolution: 60, Timestamp: new Date(mid) })));
+  if (data.length > 0) await client.send(new PutMetricDataCommand({ Namespace: 'Edgesteer', MetricData: data }));
+  clock += 60_000;
+  cw.evaluateAlarms();
 }
 
 /** Route53's view of a CLOUDWATCH_METRIC check: the alarm's state (INSUFFICIENT_DATA → last known, here healthy). */
@@ -77,17 +89,17 @@ describe('alarms behind CLOUDWATCH_METRIC health checks', () => {
       region: 'eu-west-1',
       ActionsEnabled: false,
       Namespace: 'Edgesteer',
-      MetricName: 'Health',
+      MetricName: 'DownVote',
       Dimensions: [{ Name: 'Edge', Value: 'eu-1' }],
-      Statistic: 'Average',
+      Statistic: 'Sum',
       Period: 60,
       EvaluationPeriods: 1,
       DatapointsToAlarm: 1,
-      // 3 regions, quorum 2: below (3 − 2 + ½) / 3.
-      Threshold: 0.5,
-      ComparisonOperator: 'LessThanThreshold',
+      // 3 regions, quorum 2: at least 2 down votes in the period.
+      Threshold: 2,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'missing',
-      AlarmDescription: 'edgesteer owner=acme edge=eu-1: ALARM when about 2 of 3 probe regions report the edge down',
+      AlarmDescription: 'edgesteer owner=acme edge=eu-1: ALARM when at least 2 of 3 probe regions vote the edge down',
     });
     const hc = ep.healthChecks().find((h) => h.tags.get('edgesteer:edge') === 'eu-1')!;
     expect(hc.HealthCheckConfig).toMatchObject({ Type: 'CLOUDWATCH_METRIC', AlarmIdentifier: { Region: 'eu-west-1', Name: 'edgesteer-acme-eu-1' }, InsufficientDataHealthStatus: 'LastKnownStatus' });
@@ -99,23 +111,56 @@ describe('alarms behind CLOUDWATCH_METRIC health checks', () => {
     expect(cw.calls.filter((c) => c.operation !== 'DescribeAlarms').length).toBe(writesBefore);
   });
 
-  it('probe metrics → alarm → Route53 failover, with no edgesteer process in the loop', async () => {
+  it('probe votes → alarm → Route53 failover down the chain, with no edgesteer process in the loop', async () => {
     const policy = cloudwatchPolicy();
     await run(policy, tableFor(policy));
-    expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1', byAlarm)?.values).toEqual(['127.0.1.1']);
-    // One region of three sees us-1 down: not a quorum.
-    await publish('us-1', [1, 1, 0]);
+    expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1', byAlarm)?.values).toEqual(['203.0.113.11']);
+    // One region of three votes us-1 down, two up: not a quorum. Two regions vote eu-1 down: ALARM.
+    await period({ 'us-1': [1, 0, 0], 'eu-1': [1, 1, 0] });
     expect(cw.alarms.get('edgesteer-acme-us-1')?.StateValue).toBe('OK');
-    // Two regions of three see eu-1 down: ALARM, and eu clients move to the SECONDARY.
-    await publish('eu-1', [0, 0, 1]);
     expect(cw.alarms.get('edgesteer-acme-eu-1')?.StateValue).toBe('ALARM');
-    expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1', byAlarm)?.values).toEqual(['127.0.2.1']);
+    expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1', byAlarm)?.values).toEqual(['203.0.113.21']);
     // No data for ap-1: INSUFFICIENT_DATA, the check keeps its last status.
     expect(cw.alarms.get('edgesteer-acme-ap-1')?.StateValue).toBe('INSUFFICIENT_DATA');
-    expect(ep.evaluate('cdn.example.com', 'A', 'ap-southeast-1', byAlarm)?.values).toEqual(['127.0.3.1']);
-    // eu-1 and us-1 both down: EvaluateTargetHealth hands eu clients to the next-closest healthy region.
-    await publish('us-1', [0, 0, 0, 0]);
-    expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1', byAlarm)?.values).toEqual(['127.0.3.1']);
+    expect(ep.evaluate('cdn.example.com', 'A', 'ap-southeast-1', byAlarm)?.values).toEqual(['203.0.113.31']);
+    // eu-1 and us-1 both down: Route53 walks the eu chain to its third edge.
+    await period({ 'us-1': [1, 1, 1], 'eu-1': [1, 1, 1] });
+    expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1', byAlarm)?.values).toEqual(['203.0.113.31']);
+    // eu-1 recovers (every region votes up): Route53 answers it again by itself.
+    await period({ 'us-1': [1, 1, 1], 'eu-1': [0, 0, 0] });
+    expect(cw.alarms.get('edgesteer-acme-eu-1')?.StateValue).toBe('OK');
+    expect(ep.evaluate('cdn.example.com', 'A', 'eu-west-1', byAlarm)?.values).toEqual(['203.0.113.11']);
+  });
+
+  it('missing data never counts as down: one region voting down while the others are silent never fires', async () => {
+    const policy = cloudwatchPolicy();
+    await run(policy, tableFor(policy));
+    const states: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      // The two other regions are partitioned away (no votes at all).
+      await period({ 'eu-1': [1] });
+      states.push(cw.alarms.get('edgesteer-acme-eu-1')!.StateValue);
+    }
+    expect(states).toEqual(Array(5).fill('OK'));
+    // With quorum 1, the same single vote is enough (the quorum is the policy's, never the number reporting).
+    const q1 = cloudwatchPolicy({ quorum: 1 });
+    await run(q1, tableFor(q1));
+    await period({ 'eu-1': [1] });
+    expect(cw.alarms.get('edgesteer-acme-eu-1')!.StateValue).toBe('ALARM');
+  });
+
+  it('plan warns when an alarm hears from fewer regions than the quorum', async () => {
+    const policy = cloudwatchPolicy();
+    await run(policy, tableFor(policy));
+    // Probes publish Health{Edge, ProbeRegion} per check; only eu reports eu-1 and us-1, eu and us report ap-1.
+    const client = new CloudWatchClient({ ...cw.clientConfig('eu-west-1'), maxAttempts: 1 });
+    const h = (edge: string, region: string) => ({ MetricName: 'Health', Dimensions: [{ Name: 'Edge', Value: edge }, { Name: 'ProbeRegion', Value: region }], Value: 1, StorageResolution: 1, Timestamp: new Date(clock - 30_000) });
+    await client.send(new PutMetricDataCommand({ Namespace: 'Edgesteer', MetricData: [h('eu-1', 'eu'), h('us-1', 'eu'), h('ap-1', 'eu'), h('ap-1', 'us')] }));
+    const r = await run(policy, tableFor(policy), { apply: false, checkAlarmCoverage: true, clock: () => clock });
+    expect(r.plan.warnings.filter((w) => w.startsWith('alarm '))).toEqual([
+      'alarm edgesteer-acme-eu-1 has data from 1 of 3 probe regions in the last 5 minutes (needs 2 to ever go to ALARM); no data from: us, ap — run their probes with --cloudwatch',
+      'alarm edgesteer-acme-us-1 has data from 1 of 3 probe regions in the last 5 minutes (needs 2 to ever go to ALARM); no data from: us, ap — run their probes with --cloudwatch',
+    ]);
   });
 
   it('diffs alarms; a changed alarm refreshes its check; removed edges lose check then alarm; native edges lose the alarm', async () => {
@@ -131,7 +176,7 @@ describe('alarms behind CLOUDWATCH_METRIC health checks', () => {
     // Route53 re-reads alarm settings only on UpdateHealthCheck.
     expect(q.plan.healthChecks.map((h) => [h.action, h.edge, h.refreshAlarm])).toEqual(['ap-1', 'eu-1', 'us-1'].map((e) => ['update', e, true]));
     expect(ep.callCount('UpdateHealthCheck')).toBe(3);
-    expect(cw.alarms.get('edgesteer-acme-eu-1')?.Threshold).toBeCloseTo(1 / 6, 5);
+    expect(cw.alarms.get('edgesteer-acme-eu-1')?.Threshold).toBe(3);
 
     const fewer = cloudwatchPolicy({ quorum: 3, services: [{ id: 'cdn', name: 'cdn.example.com', edges: ['eu-1', 'us-1'] }] });
     const f = await run(fewer, tableFor(fewer), { force: true });

@@ -50,7 +50,7 @@ describe('retries', () => {
     ep.clearFaults();
     const again = await run(policy, tableFor(policy));
     expect(again.plan.empty).toBe(true);
-    expect(ep.records(ZONE)).toHaveLength(2 + 12 * 9 * 2);
+    expect(ep.records(ZONE)).toHaveLength(2 + 12 * 15 * 2);
   });
 
   it('retries 5xx with backoff and gives up with a stable code when attempts run out', async () => {
@@ -76,14 +76,14 @@ describe('interrupted applies converge on the next run', () => {
     await expect(run(policy, tableFor(policy), SMALL_BATCHES)).rejects.toMatchObject({ code: 'E_R53_APPLY_FAILED' });
     const partial = ep.records(ZONE).length;
     expect(partial).toBeGreaterThan(2);
-    expect(partial).toBeLessThan(2 + 12 * 18);
+    expect(partial).toBeLessThan(2 + 12 * 30);
     // Units are atomic: every record written so far has its marker.
     const names = ep.records(ZONE).filter((r) => r.Type === 'A');
     for (const r of names) {
       expect(ep.records(ZONE).some((m) => m.Type === 'TXT' && m.Name === `_es-a.${r.Name}` && m.SetIdentifier === r.SetIdentifier)).toBe(true);
     }
     const next = await run(policy, tableFor(policy), SMALL_BATCHES);
-    expect(next.plan.summary.records.create).toBe(12 * 9 - (partial - 2) / 2);
+    expect(next.plan.summary.records.create).toBe(12 * 15 - (partial - 2) / 2);
     expect(next.plan.healthChecks).toEqual([]);
     expect((await run(policy, tableFor(policy))).plan.empty).toBe(true);
   });
@@ -133,7 +133,7 @@ describe('invalid changes', () => {
     const progress: ProgressEvent[] = [];
     const r = await run(bad, tableFor(bad), { onProgress: (e) => progress.push(e) });
     const failed = r.applied!.failedChanges;
-    // Every region of svc3 puts `broken` first: 3 failover PRIMARY records fail, nothing else.
+    // Every region of svc3 puts `broken` first (level-0 PRIMARY of a chain broken → ap-1): 3 records fail, nothing else.
     expect(failed.map((f) => [f.unit.replace(/#\d+$/, ''), f.changes.map((c) => `${c.action} ${c.name} ${c.setIdentifier}`)])).toEqual(
       ['eu', 'us', 'ap'].map((reg) => [
         `svc3/${reg}/A`,
@@ -145,7 +145,7 @@ describe('invalid changes', () => {
       expect(f.messages.join(' ')).toContain('missing.example.com.');
     }
     // Everything else landed, including svc3's SECONDARY and latency records.
-    expect(ep.records(ZONE).filter((x) => !x.Name.includes('svc3') && x.Type !== 'SOA' && x.Type !== 'NS')).toHaveLength(5 * 18);
+    expect(ep.records(ZONE).filter((x) => !x.Name.includes('svc3') && x.Type !== 'SOA' && x.Type !== 'NS')).toHaveLength(5 * 30);
     expect(ep.records(ZONE).some((x) => x.SetIdentifier === 'svc3-eu-secondary')).toBe(true);
     expect(progress.some((p) => p.phase === 'records')).toBe(true);
   });
@@ -156,7 +156,7 @@ describe('invalid changes', () => {
     await testRoute53Client(ep.url).send(
       new ChangeResourceRecordSetsCommand({
         HostedZoneId: ZONE,
-        ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: 'cdn.example.com', Type: 'A', SetIdentifier: 'cdn-us', Region: 'us-east-1', TTL: 5, ResourceRecords: [{ Value: '127.0.9.9' }] } }] },
+        ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: 'cdn.example.com', Type: 'A', SetIdentifier: 'cdn-us', Region: 'us-east-1', TTL: 5, ResourceRecords: [{ Value: '203.0.113.99' }] } }] },
       }),
     );
     const caller = new ApiCaller(testRoute53Client(ep.url), undefined, FAST);
@@ -165,7 +165,7 @@ describe('invalid changes', () => {
     expect(r.failedChanges[0]!.messages[0]).toBe("Tried to create resource record set [name='cdn.example.com.', type='A', set-identifier='cdn-us'] but it already exists");
     // Halving: 1 failed full batch, then halves, quarters… down to the pair.
     expect(r.batches).toBeGreaterThan(1);
-    expect(ep.records(ZONE).filter((x) => x.Type === 'A')).toHaveLength(9);
+    expect(ep.records(ZONE).filter((x) => x.Type === 'A')).toHaveLength(15);
     // The next plan reports the foreign record as a conflict instead.
     const next = await run(policy, tableFor(policy));
     expect(next.plan.conflicts.map((c) => c.setIdentifier)).toEqual(['cdn-us']);
@@ -180,7 +180,7 @@ describe('health checks in use and propagation', () => {
     await testRoute53Client(ep.url).send(
       new ChangeResourceRecordSetsCommand({
         HostedZoneId: ZONE,
-        ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: 'other.example.com', Type: 'A', SetIdentifier: 'x', Failover: 'PRIMARY', TTL: 5, ResourceRecords: [{ Value: '127.0.9.9' }], HealthCheckId: apId } }] },
+        ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: 'other.example.com', Type: 'A', SetIdentifier: 'x', Failover: 'PRIMARY', TTL: 5, ResourceRecords: [{ Value: '203.0.113.99' }], HealthCheckId: apId } }] },
       }),
     );
     const fewer = makePolicy({ services: [{ id: 'cdn', name: 'cdn.example.com', edges: ['eu-1', 'us-1'] }] });

@@ -67,12 +67,12 @@ describe('edgesteer route53 plan / apply', () => {
     expect(human.code).toBe(0);
     expect(human.stdout).toContain(`Zone example.com. (${ZONE})`);
     expect(human.stdout).toContain('  + cdn.example.com. A latency eu-west-1 [cdn-eu] → alias eu.cdn._edgesteer.example.com. (evaluate target health)');
-    expect(human.stdout).toContain('Plan: 9 to create, 0 to update, 0 to delete (records)');
+    expect(human.stdout).toContain('Plan: 15 to create, 0 to update, 0 to delete (records)');
 
     const json = await cli(['plan', ...base(), '--table', tableFile, '--json']);
     expect(json.code).toBe(0);
     const plan = JSON.parse(json.stdout) as { checksum: string; empty: boolean; summary: { records: { create: number } } };
-    expect(plan).toMatchObject({ empty: false, summary: { records: { create: 9 } } });
+    expect(plan).toMatchObject({ empty: false, summary: { records: { create: 15 } } });
     expect(plan.checksum).toMatch(/^[0-9a-f]{64}$/);
     expect(human.stdout).toContain(`checksum ${plan.checksum}`);
     expect(writes()).toBe(0);
@@ -84,14 +84,14 @@ describe('edgesteer route53 plan / apply', () => {
 
     const applied = await cli(['apply', ...base(), '--table', tableFile, '--checksum', plan.checksum]);
     expect(applied.code).toBe(0);
-    expect(applied.stderr).toContain('route53: records: batch 1/1 zone example.com.: 18 changes');
+    expect(applied.stderr).toContain('route53: records: batch 1/1 zone example.com.: 30 changes');
     expect(applied.stderr).toMatch(/route53: applied in 1 change request\(s\); calls: .*ChangeResourceRecordSets 1/);
-    expect(ep.records(ZONE)).toHaveLength(20);
+    expect(ep.records(ZONE)).toHaveLength(32);
 
     const again = await cli(['plan', ...base(), '--table', tableFile]);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('No changes.');
-  });
+  }, 60_000);
 
   it('without --table plans from the policy with every edge up; endpoints from the SDK environment variables', async () => {
     const cw = await startCloudWatchEndpoint();
@@ -100,7 +100,7 @@ describe('edgesteer route53 plan / apply', () => {
       const r = await cli(['apply', '--policy', policyFile()], { AWS_ENDPOINT_URL_ROUTE_53: ep.url, AWS_ENDPOINT_URL_CLOUDWATCH: cw.url });
       expect(r.stderr).toContain('route53: applied in 1 change request(s)');
       expect(r.code).toBe(0);
-      expect(ep.records(ZONE).filter((x) => x.Type === 'A' && x.Failover === 'PRIMARY')).toHaveLength(3);
+      expect(ep.records(ZONE).filter((x) => x.Type === 'A' && x.Failover === 'PRIMARY')).toHaveLength(6);
       expect(ep.healthChecks()).toHaveLength(3);
       // Like against AWS, alarms are read (to clean up old ones) even with only native checks.
       expect(cw.calls.map((c) => c.operation)).toEqual(['DescribeAlarms']);
@@ -108,6 +108,63 @@ describe('edgesteer route53 plan / apply', () => {
       await cw.close();
     }
   });
+
+  it('a policy without a hosted zone: says so and makes no network call at all', async () => {
+    const noZone = structuredClone(policy) as unknown as { zones: Array<{ route53?: unknown }> };
+    delete noZone.zones[0]!.route53;
+    const file = join(dir, 'nozone.json');
+    writeFileSync(file, JSON.stringify(noZone));
+    // A listener that records any connection: nothing may reach it.
+    let connections = 0;
+    const trap = createServer((_q, r) => r.end()).on('connection', () => connections++);
+    await new Promise<void>((resolve) => trap.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(trap.address() as AddressInfo).port}`;
+    try {
+      for (const verb of ['plan', 'apply']) {
+        const r = await cli([verb, '--policy', file, '--endpoint', url, '--cloudwatch-endpoint', url, '--table', `${url}/v1/table`]);
+        expect(r.code).toBe(0);
+        expect(r.stdout).toContain('No hosted zone:');
+        expect(r.stdout).toContain('has no zone with route53.hostedZoneId');
+      }
+      expect(connections).toBe(0);
+      expect(ep.calls).toHaveLength(0);
+    } finally {
+      await new Promise<void>((resolve) => trap.close(() => resolve()));
+    }
+  });
+
+  it('an unreachable endpoint fails within 10 s with E_R53_UNREACHABLE naming it (attempts configurable)', async () => {
+    const trap = createServer();
+    await new Promise<void>((resolve) => trap.listen(0, '127.0.0.1', resolve));
+    const port = (trap.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => trap.close(() => resolve()));
+    const dead = `http://127.0.0.1:${port}`;
+    const t0 = performance.now();
+    const r = await cli(['plan', '--policy', policyFile(), '--endpoint', dead]);
+    const seconds = (performance.now() - t0) / 1000;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^edgesteer: E_R53_UNREACHABLE: cannot reach route53 at ${dead} \\(GetHostedZone\\): ECONNREFUSED`, 'm'));
+    expect(r.stderr).toContain('on 3 attempt(s)');
+    expect(seconds).toBeLessThan(10);
+    const once = await cli(['plan', '--policy', policyFile(), '--endpoint', dead, '--retries', '1']);
+    expect(once.stderr).toContain('on 1 attempt(s)');
+
+    // An endpoint that accepts connections and never answers (the silent case): still within 10 s.
+    const hung = createServer(() => undefined);
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(hung.address() as AddressInfo).port}`;
+      const t1 = performance.now();
+      const h = await cli(['plan', '--policy', policyFile(), '--endpoint', url]);
+      const hungSeconds = (performance.now() - t1) / 1000;
+      expect(h.code).toBe(1);
+      expect(h.stderr).toMatch(/^edgesteer: E_R53_UNREACHABLE: cannot reach route53 at http:\/\/127\.0\.0\.1:\d+ \(GetHostedZone\): TimeoutError/m);
+      expect(hungSeconds).toBeLessThan(10);
+    } finally {
+      hung.closeAllConnections();
+      await new Promise<void>((resolve) => hung.close(() => resolve()));
+    }
+  }, 30_000);
 
   it('reports a policy problem or an unreachable table with stable codes', async () => {
     const bad = join(dir, 'bad.json');
@@ -152,23 +209,26 @@ describe('edgesteer route53 apply --loop', () => {
         await new Promise((r) => setTimeout(r, 25));
       }
     };
-    await waitFor(() => lines.some((l) => l['event'] === 'route53.apply'), 'first apply');
-    expect(ep.records(ZONE)).toHaveLength(20);
+    await waitFor(() => lines.some((l) => l['event'] === 'route53_apply'), 'first apply');
+    expect(ep.records(ZONE)).toHaveLength(32);
     const afterFirst = writes();
 
     // Same table: full reconciles every 0.4 s (they read the zone) make no write call.
     const reads = ep.callCount('ListResourceRecordSets');
-    await waitFor(() => lines.filter((l) => l['event'] === 'route53.plan').length >= 4, 'three quiet cycles');
+    await waitFor(() => lines.filter((l) => l['event'] === 'route53_plan').length >= 4, 'three quiet cycles');
     expect(ep.callCount('ListResourceRecordSets')).toBeGreaterThanOrEqual(reads + 3);
     expect(writes()).toBe(afterFirst);
-    expect(lines.filter((l) => l['event'] === 'route53.apply')).toHaveLength(1);
+    expect(lines.filter((l) => l['event'] === 'route53_apply')).toHaveLength(1);
 
     // A new table version is reconciled at once, in one change request.
     served = tableFor(policy, ['eu-1'], 2);
-    await waitFor(() => lines.filter((l) => l['event'] === 'route53.apply').length >= 2, 'second apply');
+    // A failover re-ranks 7 of 15 owned records (47%): applied without --force (the gate counts policy changes only).
+    await waitFor(() => lines.filter((l) => l['event'] === 'route53_apply').length >= 2, 'second apply');
+    expect(lines.some((l) => l['event'] === 'route53_error')).toBe(false);
+    expect(lines.filter((l) => l['event'] === 'route53_apply').at(-1)).toMatchObject({ component: 'route53', reranked: 7 });
     expect(ep.callCount('ChangeResourceRecordSets')).toBe(2);
-    expect(ep.records(ZONE).find((r) => r.SetIdentifier === 'cdn-eu-primary')?.ResourceRecords).toEqual(['127.0.2.1']);
-    const versions = lines.filter((l) => l['event'] === 'route53.plan').map((l) => l['tableVersion']);
+    expect(ep.records(ZONE).find((r) => r.SetIdentifier === 'cdn-eu-primary')?.ResourceRecords).toEqual(['203.0.113.21']);
+    const versions = lines.filter((l) => l['event'] === 'route53_plan').map((l) => l['tableVersion']);
     expect(versions.slice(0, 4)).toEqual([1, 1, 1, 1]);
     expect(versions.at(-1)).toBe(2);
 

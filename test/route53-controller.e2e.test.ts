@@ -123,11 +123,13 @@ describe('the controller reconciles Route53', () => {
 
     await demoEdge(stack, victim, 'up');
 
-    // A policy reload restarts the loop on the new policy: a new service TTL reaches the records.
+    // The failover above was a health re-rank: applied with no --force. A policy reload restarts the loop
+    // on the new policy under the same 30% gate as `route53 apply`: a new service TTL rewrites every edge
+    // record (18 of 51 owned, 35%), so the controller refuses it until reviewed and forced.
     expect(primary('eu-west')?.TTL).toBe(30);
     const text = readFileSync(stack.policyFile, 'utf8');
     writeFileSync(stack.policyFile, text.replace('ttl: 30 # seconds; short', 'ttl: 25 # seconds; short'));
-    const reloadMs = await until('TTL 25 on the failover records', () => REGIONS.every((r) => primary(r)?.TTL === 25));
-    console.log(`[route53-controller] policy reload (TTL 30 → 25) reached Route53 in ${(reloadMs / 1000).toFixed(2)} s`);
+    await until('the gate refusing the TTL change', async () => (await scrape(`${stack.controllerUrl}/metrics`)).sum('edgesteer_route53_errors_total', { code: 'E_R53_SAFETY_THRESHOLD' }) >= 1);
+    expect(REGIONS.every((r) => primary(r)?.TTL === 30)).toBe(true);
   }, 60_000);
 });

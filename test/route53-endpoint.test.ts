@@ -5,8 +5,14 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  ChangeCidrCollectionCommand,
   ChangeResourceRecordSetsCommand,
   ChangeTagsForResourceCommand,
+  CreateCidrCollectionCommand,
+  DeleteCidrCollectionCommand,
+  ListCidrBlocksCommand,
+  ListCidrCollectionsCommand,
+  ListCidrLocationsCommand,
   CreateHealthCheckCommand,
   DeleteHealthCheckCommand,
   GetChangeCommand,
@@ -82,6 +88,11 @@ describe('ChangeResourceRecordSets rules', () => {
     { rule: 'an alias with a TTL', batch: () => [change('CREATE', { Name: `x.${z()}`, Type: 'A', TTL: 60, AliasTarget: { HostedZoneId: 'Z2FDTNDATAQYW2', DNSName: 'd1.cloudfront.net', EvaluateTargetHealth: false } })], expect: /alias record cannot have TTL/ },
     { rule: 'an A record with a non-IPv4 value', batch: () => [change('CREATE', a(`x.${z()}`, '::1'))], expect: /not a valid IPv4 address/ },
     { rule: 'an unquoted TXT value', batch: () => [change('CREATE', { Name: `x.${z()}`, Type: 'TXT', TTL: 60, ResourceRecords: [{ Value: 'hello' }] })], expect: /enclosed in quotation marks/ },
+    { rule: 'Region mars-central-9', batch: () => [change('CREATE', a(`x.${z()}`, '127.0.0.1', { SetIdentifier: 'm', Region: 'mars-central-9' as never }))], expect: /at 'region' failed to satisfy constraint/ },
+    { rule: 'TTL −5', batch: () => [change('CREATE', a(`x.${z()}`, '127.0.0.1', { TTL: -5 }))], expect: /at 'TTL' failed to satisfy constraint/ },
+    { rule: 'Weight 999', batch: () => [change('CREATE', a(`x.${z()}`, '127.0.0.1', { SetIdentifier: 'w', Weight: 999 }))], expect: /at 'weight' failed to satisfy constraint/ },
+    { rule: 'a 300-character SetIdentifier', batch: () => [change('CREATE', a(`x.${z()}`, '127.0.0.1', { SetIdentifier: 's'.repeat(300), Weight: 1 }))], expect: /at 'setIdentifier' failed to satisfy constraint/ },
+    { rule: 'a CIDR record on a collection that does not exist', batch: () => [change('CREATE', a(`x.${z()}`, '127.0.0.1', { SetIdentifier: 'c', CidrRoutingConfig: { CollectionId: '00000000-0000-4000-8000-000000000000', LocationName: 'eu' } }))], expect: /NoSuchCidrCollection/ },
     { rule: 'a missing health check', batch: () => [change('CREATE', a(`x.${z()}`, '127.0.0.1', { HealthCheckId: 'no-such-check' }))], expect: /health check no-such-check does not exist/ },
     { rule: 'more than 1,000 ResourceRecord elements', batch: () => Array.from({ length: 1001 }, (_v, i) => change('CREATE', a(`h${i}.${z()}`, '127.0.0.1'))), expect: /Number of records limit of 1000 exceeded/ },
     { rule: 'UPSERT counting twice', batch: () => Array.from({ length: 501 }, (_v, i) => change('UPSERT', a(`h${i}.${z()}`, '127.0.0.1'))), expect: /Number of records limit of 1000 exceeded/ },
@@ -158,7 +169,14 @@ describe('reads', () => {
 });
 
 describe('health checks', () => {
-  const http = { Type: 'HTTP' as const, IPAddress: '127.0.0.1', Port: 8080, ResourcePath: '/health', RequestInterval: 10, FailureThreshold: 2 };
+  const http = { Type: 'HTTP' as const, IPAddress: '203.0.113.80', Port: 8080, ResourcePath: '/health', RequestInterval: 10, FailureThreshold: 2 };
+
+  it.each(['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.0.1', '100.64.0.1', '224.0.0.1', '::1', 'fd00::1', 'fe80::1'])(
+    'refuses a health check on %s (local, private, non-routable or multicast)',
+    async (ip) => {
+      await expect(r53.send(new CreateHealthCheckCommand({ CallerReference: `bad-${ip}-${n}`, HealthCheckConfig: { ...http, IPAddress: ip } }))).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringContaining('not allowed') });
+    },
+  );
 
   it('creates with Route53 defaults, is idempotent per CallerReference, and refuses reuse with other settings', async () => {
     const ref = `ref-${n}`;
@@ -247,23 +265,23 @@ describe('fault injection and call log', () => {
 describe('evaluate(): what Route53 would answer', () => {
   it('follows latency → alias → failover with health checks and EvaluateTargetHealth', async () => {
     const z = `z${n}.example`;
-    const hc = async (ref: string) => (await r53.send(new CreateHealthCheckCommand({ CallerReference: `${ref}-${n}`, HealthCheckConfig: { ...{ Type: 'TCP' as const, IPAddress: '127.0.0.1', Port: 1 } } }))).HealthCheck!.Id!;
+    const hc = async (ref: string) => (await r53.send(new CreateHealthCheckCommand({ CallerReference: `${ref}-${n}`, HealthCheckConfig: { ...{ Type: 'TCP' as const, IPAddress: '203.0.113.1', Port: 1 } } }))).HealthCheck!.Id!;
     const [e1, e2, u1] = [await hc('e1'), await hc('e2'), await hc('u1')];
     await send([
-      change('CREATE', a(`eu.set.${z}`, '127.0.1.1', { SetIdentifier: 'p', Failover: 'PRIMARY', HealthCheckId: e1 })),
-      change('CREATE', a(`eu.set.${z}`, '127.0.1.2', { SetIdentifier: 's', Failover: 'SECONDARY', HealthCheckId: e2 })),
-      change('CREATE', a(`us.set.${z}`, '127.0.2.1', { SetIdentifier: 'p', Failover: 'PRIMARY', HealthCheckId: u1 })),
+      change('CREATE', a(`eu.set.${z}`, '203.0.113.11', { SetIdentifier: 'p', Failover: 'PRIMARY', HealthCheckId: e1 })),
+      change('CREATE', a(`eu.set.${z}`, '203.0.113.12', { SetIdentifier: 's', Failover: 'SECONDARY', HealthCheckId: e2 })),
+      change('CREATE', a(`us.set.${z}`, '203.0.113.21', { SetIdentifier: 'p', Failover: 'PRIMARY', HealthCheckId: u1 })),
       change('CREATE', { Name: `cdn.${z}`, Type: 'A', SetIdentifier: 'eu', Region: 'eu-west-1', AliasTarget: { HostedZoneId: zone, DNSName: `eu.set.${z}`, EvaluateTargetHealth: true } }),
       change('CREATE', { Name: `cdn.${z}`, Type: 'A', SetIdentifier: 'us', Region: 'us-east-1', AliasTarget: { HostedZoneId: zone, DNSName: `us.set.${z}`, EvaluateTargetHealth: true } }),
     ]);
     const cases: Array<[string, Record<string, boolean>, string[]]> = [
-      ['eu-central-1', {}, ['127.0.1.1']],
-      ['us-west-2', {}, ['127.0.2.1']],
-      ['eu-west-2', { [e1]: false }, ['127.0.1.2']],
+      ['eu-central-1', {}, ['203.0.113.11']],
+      ['us-west-2', {}, ['203.0.113.21']],
+      ['eu-west-2', { [e1]: false }, ['203.0.113.12']],
       // Both eu edges down: EvaluateTargetHealth sends eu clients to us.
-      ['eu-west-2', { [e1]: false, [e2]: false }, ['127.0.2.1']],
+      ['eu-west-2', { [e1]: false, [e2]: false }, ['203.0.113.21']],
       // Everything down: Route53 answers as if all were healthy.
-      ['eu-west-2', { [e1]: false, [e2]: false, [u1]: false }, ['127.0.1.1']],
+      ['eu-west-2', { [e1]: false, [e2]: false, [u1]: false }, ['203.0.113.11']],
     ];
     for (const [region, health, values] of cases) expect(ep.evaluate(`cdn.${z}`, 'A', region, health)?.values).toEqual(values);
     expect(ep.evaluate(`cdn.${z}`, 'A', 'eu-west-1')?.path).toEqual([
@@ -272,6 +290,42 @@ describe('evaluate(): what Route53 would answer', () => {
     ]);
     expect(ep.evaluate(`cdn.${z}`, 'AAAA', 'eu-west-1')).toBeUndefined();
     // Health by function, e.g. from tags.
-    expect(ep.evaluate(`cdn.${z}`, 'A', 'eu-west-1', (h) => h.id !== e1)?.values).toEqual(['127.0.1.2']);
+    expect(ep.evaluate(`cdn.${z}`, 'A', 'eu-west-1', (h) => h.id !== e1)?.values).toEqual(['203.0.113.12']);
+  });
+});
+
+describe('CIDR collections (IP-based routing)', () => {
+  it('creates, changes with CollectionVersion, refuses stale versions, >1,000 blocks, host bits, and removal while in use', async () => {
+    const created = await r53.send(new CreateCidrCollectionCommand({ Name: `col-${n}`, CallerReference: `ref-${n}` }));
+    const id = created.Collection!.Id!;
+    expect(created.Collection).toMatchObject({ Name: `col-${n}`, Version: 1 });
+    await expect(r53.send(new CreateCidrCollectionCommand({ Name: `col-${n}`, CallerReference: `ref2-${n}` }))).rejects.toMatchObject({ name: 'CidrCollectionAlreadyExistsException' });
+    await r53.send(new ChangeCidrCollectionCommand({ Id: id, CollectionVersion: 1, Changes: [{ LocationName: 'eu', Action: 'PUT', CidrList: ['198.51.100.0/24', '2001:db8::/32'] }] }));
+    // Optimistic locking: version 1 is stale now.
+    await expect(r53.send(new ChangeCidrCollectionCommand({ Id: id, CollectionVersion: 1, Changes: [{ LocationName: 'us', Action: 'PUT', CidrList: ['203.0.113.0/24'] }] }))).rejects.toMatchObject({ name: 'CidrCollectionVersionMismatchException', $metadata: { httpStatusCode: 409 } });
+    const blocks = Array.from({ length: 1001 }, (_v, i) => `10.${i >> 8}.${i & 255}.0/24`);
+    await expect(r53.send(new ChangeCidrCollectionCommand({ Id: id, Changes: [{ LocationName: 'us', Action: 'PUT', CidrList: blocks.slice(0, 600) }, { LocationName: 'ap', Action: 'PUT', CidrList: blocks.slice(600) }] }))).rejects.toMatchObject({ name: 'LimitsExceededException' });
+    await expect(r53.send(new ChangeCidrCollectionCommand({ Id: id, Changes: [{ LocationName: 'us', Action: 'PUT', CidrList: ['203.0.113.7/24'] }] }))).rejects.toMatchObject({ name: 'InvalidCidrBlock' });
+    await expect(r53.send(new ChangeCidrCollectionCommand({ Id: id, Changes: [{ LocationName: 'a-location-name-too-long', Action: 'PUT', CidrList: ['203.0.113.0/24'] }] }))).rejects.toMatchObject({ name: 'InvalidInput' });
+    const cols = await r53.send(new ListCidrCollectionsCommand({}));
+    expect(cols.CidrCollections?.find((c) => c.Id === id)).toMatchObject({ Version: 2 });
+    expect((await r53.send(new ListCidrLocationsCommand({ CollectionId: id }))).CidrLocations).toEqual([{ LocationName: 'eu' }]);
+    expect((await r53.send(new ListCidrBlocksCommand({ CollectionId: id, LocationName: 'eu' }))).CidrBlocks?.map((b) => b.CidrBlock)).toEqual(['198.51.100.0/24', '2001:db8::/32']);
+
+    // Records route by it; the location's last block and the collection cannot go while in use.
+    const z = `z${n}.example`;
+    await send([
+      change('CREATE', a(`cdn.${z}`, '203.0.113.10', { SetIdentifier: 'eu', CidrRoutingConfig: { CollectionId: id, LocationName: 'eu' } })),
+      change('CREATE', a(`cdn.${z}`, '203.0.113.20', { SetIdentifier: 'default', CidrRoutingConfig: { CollectionId: id, LocationName: '*' } })),
+    ]);
+    const nowhere = await rejection([change('CREATE', a(`cdn.${z}`, '203.0.113.30', { SetIdentifier: 'nowhere', CidrRoutingConfig: { CollectionId: id, LocationName: 'mars' } }))]);
+    expect(nowhere).toMatchObject({ status: 400, messages: [expect.stringContaining('NoSuchCidrLocation')] });
+    await expect(r53.send(new ChangeCidrCollectionCommand({ Id: id, Changes: [{ LocationName: 'eu', Action: 'DELETE_IF_EXISTS', CidrList: ['198.51.100.0/24', '2001:db8::/32'] }] }))).rejects.toMatchObject({ name: 'CidrBlockInUseException' });
+    await expect(r53.send(new DeleteCidrCollectionCommand({ Id: id }))).rejects.toMatchObject({ name: 'CidrCollectionInUseException' });
+
+    // Evaluation: longest matching block's location, else the default `*`.
+    expect(ep.evaluate(`cdn.${z}`, 'A', { awsRegion: 'us-east-1', ip: '198.51.100.77' })?.values).toEqual(['203.0.113.10']);
+    expect(ep.evaluate(`cdn.${z}`, 'A', { awsRegion: 'eu-west-1', ip: '192.0.2.1' })?.values).toEqual(['203.0.113.20']);
+    expect(ep.evaluate(`cdn.${z}`, 'A', { awsRegion: 'eu-west-1', ip: '2001:db8:1::5' })?.path[0]?.routing).toBe('cidr eu');
   });
 });

@@ -50,7 +50,7 @@ describe('startReconcileLoop', () => {
     table = tableFor(policy, ['eu-1'], 2);
     const n = cycles.length;
     await until(() => cycles.length > n && cycles.at(-1)!.writes > 0, 'the new version');
-    expect(ep.records(ZONE).find((r) => r.SetIdentifier === 'cdn-eu-primary')?.ResourceRecords).toEqual(['127.0.2.1']);
+    expect(ep.records(ZONE).find((r) => r.SetIdentifier === 'cdn-eu-primary')?.ResourceRecords).toEqual(['203.0.113.21']);
   });
 
   it('waits for the interval when the version is unchanged; trigger() reconciles at once', async () => {
@@ -67,6 +67,31 @@ describe('startReconcileLoop', () => {
     expect(cycles[1]!.writes).toBe(0);
   });
 
+  it('applies failovers without --force but at most N re-ranks per record set per minute (a flapping table is held back)', async () => {
+    const policy = makePolicy();
+    const cycles: ReconcileResult[] = [];
+    let version = 1;
+    let table = tableFor(policy, [], version);
+    loop = startReconcileLoop({ policy, getTable: () => table, intervalMs: 60_000, pollMs: 10, maxReranksPerMinute: 2, route53Client: testRoute53Client(ep.url), ...FAST, onCycle: (r) => cycles.push(r) });
+    await until(() => cycles.length >= 1, 'first cycle');
+    // Flap eu-1 down/up six times: each is a health re-rank of cdn/eu/A (and us, ap).
+    for (let i = 0; i < 6; i++) {
+      version++;
+      table = tableFor(policy, i % 2 === 0 ? ['eu-1'] : [], version);
+      const n = cycles.length;
+      await until(() => cycles.length > n, `cycle for version ${version}`);
+    }
+    const appliedEu = cycles.slice(1).filter((c) => c.applied && c.plan.zones[0]!.units.some((u) => u.id === 'cdn/eu/A')).length;
+    const deferredEu = cycles.slice(1).filter((c) => c.deferred?.includes('cdn/eu/A')).length;
+    // down, up applied; then the limit: each later "down" is deferred, each "up" finds Route53 already there.
+    expect(appliedEu).toBe(2);
+    expect(deferredEu).toBe(2);
+    expect(cycles.some((c) => c.plan.warnings.join(' ').includes('re-rank of cdn/eu/A deferred: 2 re-ranks in the last minute'))).toBe(true);
+    expect(ep.records(ZONE).find((r) => r.SetIdentifier === 'cdn-eu-primary')?.ResourceRecords).toEqual(['203.0.113.11']);
+    // No cycle was refused by the 30% gate.
+    expect(cycles.every((c) => c.plan.summary.touchedOwned === 0 || c === cycles[0])).toBe(true);
+  });
+
   it('keeps going after a failed cycle, and stop() ends it', async () => {
     const policy = makePolicy();
     const errors: unknown[] = [];
@@ -76,7 +101,7 @@ describe('startReconcileLoop', () => {
     await until(() => cycles.length >= 1, 'a cycle after the failure');
     expect(fault.fired).toBe(1);
     expect(errors).toHaveLength(1);
-    expect(ep.records(ZONE)).toHaveLength(20);
+    expect(ep.records(ZONE)).toHaveLength(32);
     await loop.stop();
     const calls = ep.calls.length;
     await new Promise((r) => setTimeout(r, 150));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '@edgesteer/core';
-import { chunkDatums, observationDatums, PUT_METRIC_DATA_LIMITS } from './cloudwatch.js';
+import pino from 'pino';
+import { CloudWatchPublisher, chunkDatums, observationDatums, voteDatum, PUT_METRIC_DATA_LIMITS } from './cloudwatch.js';
 
 const at = Date.UTC(2026, 0, 1);
 
@@ -13,7 +14,6 @@ describe('observationDatums', () => {
     ];
     expect(d).toEqual([
       { MetricName: 'Health', Dimensions: dims, Timestamp: new Date(at), Value: 1, Unit: 'None', StorageResolution: 1 },
-      { MetricName: 'Health', Dimensions: [{ Name: 'Edge', Value: 'edge-a' }], Timestamp: new Date(at), Value: 1, Unit: 'None', StorageResolution: 60 },
       { MetricName: 'ConnectRtt', Dimensions: dims, Timestamp: new Date(at), Value: 0.5, Unit: 'Milliseconds', StorageResolution: 1 },
       { MetricName: 'FirstByteRtt', Dimensions: dims, Timestamp: new Date(at), Value: 2.25, Unit: 'Milliseconds', StorageResolution: 1 },
     ]);
@@ -23,8 +23,27 @@ describe('observationDatums', () => {
     const d = observationDatums({ probeRegion: 'us', edge: 'edge-b', at, ok: false, reason: 'refused' });
     expect(d.map((x) => [x.MetricName, x.Value, x.Dimensions?.length, x.StorageResolution])).toEqual([
       ['Health', 0, 2, 1],
-      ['Health', 0, 1, 60],
     ]);
+  });
+});
+
+describe('down votes', () => {
+  it('one standard-resolution DownVote{Edge} per edge per aligned period, mid-period, none while unknown', () => {
+    let now = at + 10_000; // first half of the period starting at `at`
+    const states: Array<[string, 'up' | 'down' | 'unknown']> = [['a', 'down'], ['b', 'up'], ['c', 'unknown']];
+    const sent: unknown[] = [];
+    const pub = new CloudWatchPublisher({ awsRegion: 'us-east-1', logger: pino({ level: 'silent' }), client: { send: async (c: { input: { MetricData: unknown[] } }) => void sent.push(...c.input.MetricData), destroy: () => undefined } as never, voteOf: () => states, votePeriodMs: 60_000, now: () => now, flushMs: 3_600_000 });
+    pub.collectVotes();
+    expect(pub.stats().buffered).toBe(0); // too early in the period
+    now = at + 30_000;
+    pub.collectVotes();
+    pub.collectVotes(); // at most once per period
+    expect(pub.stats().buffered).toBe(2);
+    now = at + 90_000;
+    pub.collectVotes();
+    expect(pub.stats().buffered).toBe(4);
+    void pub.close();
+    expect(voteDatum('a', true, at, 60_000)).toEqual({ MetricName: 'DownVote', Dimensions: [{ Name: 'Edge', Value: 'a' }], Timestamp: new Date(at + 30_000), Value: 1, Unit: 'Count', StorageResolution: 60 });
   });
 });
 
@@ -32,9 +51,9 @@ describe('chunkDatums', () => {
   const many = (n: number): Observation[] => Array.from({ length: n }, (_, i) => ({ probeRegion: 'eu', edge: `edge-${i}`, at, ok: true, connectMs: 1, firstByteMs: 2 }));
 
   it('never exceeds 1000 datums per request and keeps every datum in order', () => {
-    const datums = many(700).flatMap(observationDatums); // 2800
+    const datums = many(700).flatMap(observationDatums); // 2100
     const chunks = chunkDatums(datums, 'Edgesteer');
-    expect(chunks.map((c) => c.length)).toEqual([1000, 1000, 800]);
+    expect(chunks.map((c) => c.length)).toEqual([1000, 1000, 100]);
     expect(chunks.flat()).toEqual(datums);
   });
 

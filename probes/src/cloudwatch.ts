@@ -8,12 +8,15 @@
  * - Health: 1 up / 0 down (unit None)
  * - ConnectRtt, FirstByteRtt: Milliseconds, when measured
  *
- * Plus `Health` with the Edge dimension only, at standard resolution: the
- * series the per-edge Route53 alarm reads. Route53 CLOUDWATCH_METRIC checks
- * only follow single-metric alarms on standard-resolution metrics, and a
- * metric with fewer dimensions is a different metric to CloudWatch, so the
- * probes publish it explicitly; its average over all probe regions is what
- * the alarm compares with the quorum threshold.
+ * Plus `DownVote` with the Edge dimension only, at standard resolution: the
+ * series the per-edge Route53 alarm sums (packages/route53/src/alarms.ts).
+ * Once per aligned vote period (default 60 s, the alarm's Period), half way
+ * through it, each edge gets ONE datapoint from this probe: 1 when this
+ * region's rise/fall state says the edge is down, 0 when up, nothing while
+ * the state is unknown. The alarm fires when the Sum reaches the quorum, so
+ * "≥ quorum regions say down" holds and a silent region never counts.
+ * Votes go to the alarms' region (the policy's `health.alarmRegion`), not
+ * to this probe's own region: every region must land in the same metric.
  *
  * Requests stay inside the API limits (1000 datums and 1 MB per request;
  * AWS API reference, PutMetricData). Datums wait in a bounded buffer; a batch
@@ -41,11 +44,16 @@ export function observationDatums(obs: Observation): MetricDatum[] {
   const Timestamp = new Date(obs.at);
   const out: MetricDatum[] = [
     { MetricName: 'Health', Dimensions, Timestamp, Value: obs.ok ? 1 : 0, Unit: 'None', StorageResolution: 1 },
-    { MetricName: 'Health', Dimensions: [{ Name: 'Edge', Value: obs.edge }], Timestamp, Value: obs.ok ? 1 : 0, Unit: 'None', StorageResolution: 60 },
   ];
   if (obs.connectMs !== undefined) out.push({ MetricName: 'ConnectRtt', Dimensions, Timestamp, Value: obs.connectMs, Unit: 'Milliseconds', StorageResolution: 1 });
   if (obs.firstByteMs !== undefined) out.push({ MetricName: 'FirstByteRtt', Dimensions, Timestamp, Value: obs.firstByteMs, Unit: 'Milliseconds', StorageResolution: 1 });
   return out;
+}
+
+/** The vote datum of one edge for the vote period starting at `periodStart` (epoch ms). */
+export function voteDatum(edge: string, down: boolean, periodStart: number, periodMs: number): MetricDatum {
+  // Timestamped mid-period: well inside the period CloudWatch buckets it in.
+  return { MetricName: 'DownVote', Dimensions: [{ Name: 'Edge', Value: edge }], Timestamp: new Date(periodStart + Math.floor(periodMs / 2)), Value: down ? 1 : 0, Unit: 'Count', StorageResolution: 60 };
 }
 
 /** Serialised size estimate of a datum in the JSON request (a Date counts as its ISO text, longer than the epoch seconds sent). */
@@ -91,6 +99,12 @@ export interface CloudWatchPublisherOptions {
   maxBuffered?: number;
   /** SDK attempts per request (the SDK retries throttling and 5xx itself); default 3. */
   maxAttempts?: number;
+  /** This probe's up/down state of each edge (rise/fall), for the votes; without it no votes are sent. */
+  voteOf?: () => Iterable<[edge: string, state: 'up' | 'down' | 'unknown']>;
+  /** Vote period, ms; must equal the alarms' Period (default 60,000). */
+  votePeriodMs?: number;
+  /** Clock (epoch ms); default Date.now. */
+  now?: () => number;
 }
 
 export interface CloudWatchStats {
@@ -118,6 +132,8 @@ export class CloudWatchPublisher {
   private flushing: Promise<boolean> = Promise.resolve(true);
   private counters = { sent: 0, requests: 0, errors: 0, refused: 0 };
   private lastError: string | undefined;
+  /** Last vote period sent, per edge (at most one vote per edge and period). */
+  private readonly voted = new Map<string, number>();
 
   constructor(private readonly opts: CloudWatchPublisherOptions) {
     this.namespace = opts.namespace ?? DEFAULT_NAMESPACE;
@@ -126,12 +142,32 @@ export class CloudWatchPublisher {
       opts.client ??
       new CloudWatchClient({ region: opts.awsRegion, maxAttempts: opts.maxAttempts ?? 3, ...(opts.endpoint ? { endpoint: opts.endpoint } : {}) });
     this.queue = new BoundedQueue<MetricDatum>(opts.maxBuffered ?? 20_000);
-    this.timer = setInterval(() => void this.flush(), opts.flushMs ?? 1000);
+    const periodMs = opts.votePeriodMs ?? 60_000;
+    // Tick often enough to vote in every period's second half.
+    const tickMs = Math.min(opts.flushMs ?? 1000, Math.max(50, Math.floor(periodMs / 4)));
+    this.timer = setInterval(() => {
+      this.collectVotes();
+      void this.flush();
+    }, tickMs);
     this.timer.unref();
   }
 
   add(obs: Observation): void {
     for (const d of observationDatums(obs)) this.queue.push(d);
+  }
+
+  /** Queues this period's vote for every edge with a known state, once per period, from mid-period on. */
+  collectVotes(): void {
+    if (!this.opts.voteOf) return;
+    const periodMs = this.opts.votePeriodMs ?? 60_000;
+    const t = (this.opts.now ?? Date.now)();
+    const period = Math.floor(t / periodMs);
+    if (t - period * periodMs < periodMs / 2) return;
+    for (const [edge, state] of this.opts.voteOf()) {
+      if (state === 'unknown' || this.voted.get(edge) === period) continue;
+      this.voted.set(edge, period);
+      this.queue.push(voteDatum(edge, state === 'down', period * periodMs, periodMs));
+    }
   }
 
   /** Sends everything buffered now; resolves true if every request succeeded. Flushes never overlap. */

@@ -26,8 +26,14 @@ export interface CloudWatchOptions {
   namespace?: string;
   /** Endpoint override; default AWS_ENDPOINT_URL_CLOUDWATCH / AWS_ENDPOINT_URL, else AWS. */
   endpoint?: string;
-  /** AWS region; default AWS_REGION, else the probe region's `aws` from the policy. */
+  /**
+   * AWS region to publish to; default the policy's `health.alarmRegion`, else
+   * us-east-1 — the region of the Route53 alarms, whatever this probe's own
+   * region, so every region's votes land in the same metric.
+   */
   awsRegion?: string;
+  /** Vote period, ms (the alarms' Period); default 60,000. */
+  votePeriodMs?: number;
   client?: CloudWatchClient;
   flushMs?: number;
   maxBuffered?: number;
@@ -129,6 +135,7 @@ export function buildPipeline(opts: StartProbeOptions): Pipeline {
     ...(opts.batch?.flushMs !== undefined ? { flushMs: opts.batch.flushMs } : {}),
   });
 
+  const tracker = new EdgeStateTracker(opts.policy.edges);
   let cloudwatch: CloudWatchPublisher | undefined;
   if (opts.cloudwatch) {
     const cw = opts.cloudwatch === true ? {} : opts.cloudwatch;
@@ -136,7 +143,9 @@ export function buildPipeline(opts: StartProbeOptions): Pipeline {
     const fromEnv = (name: string) => env[name] || undefined;
     const endpoint = cw.endpoint ?? fromEnv('AWS_ENDPOINT_URL_CLOUDWATCH') ?? fromEnv('AWS_ENDPOINT_URL');
     cloudwatch = new CloudWatchPublisher({
-      awsRegion: cw.awsRegion ?? fromEnv('AWS_REGION') ?? region.aws,
+      awsRegion: cw.awsRegion ?? (opts.policy.health as { alarmRegion?: string }).alarmRegion ?? 'us-east-1',
+      voteOf: () => Object.entries(tracker.snapshot()).map(([edge, v]) => [edge, v.state] as [string, 'up' | 'down' | 'unknown']),
+      ...(cw.votePeriodMs !== undefined ? { votePeriodMs: cw.votePeriodMs } : {}),
       namespace: cw.namespace ?? DEFAULT_NAMESPACE,
       logger,
       ...(endpoint ? { endpoint } : {}),
@@ -147,7 +156,6 @@ export function buildPipeline(opts: StartProbeOptions): Pipeline {
     });
   }
 
-  const tracker = new EdgeStateTracker(opts.policy.edges);
   const onObservation = (obs: Observation) => {
     const change = tracker.observe(obs);
     if (change) {

@@ -21,7 +21,9 @@ import { ecsFromCidr, encodeQuery, TYPE } from '@edgesteer/dns-wire';
 import { PolicySchema, type Policy } from '@edgesteer/policy';
 import { reconcileOnce } from '@edgesteer/route53';
 import type { RoutingTable } from '@edgesteer/core';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { startRoute53Endpoint, type Route53Endpoint } from '../support/route53-endpoint.js';
+import { startCloudWatchEndpoint, type CloudWatchEndpoint } from '../support/cloudwatch-endpoint.js';
 import { FAST, testRoute53Client } from '../support/route53/fixtures.js';
 import { chaosLine, scale } from './support/report.js';
 import { getJson, getText, metricSum } from './support/http.js';
@@ -44,6 +46,7 @@ let dnsMetricsUrl: string;
 let workerUrl: string;
 let client: UdpDnsClient;
 let r53: Route53Endpoint;
+let cw: CloudWatchEndpoint;
 
 function startController(): ChaosProc {
   return startProc('controller', ['controller', '--policy', policyFile, '--listen', ctlUrl ? ctlUrl.replace('http://', '') : '127.0.0.1:0', '--state-dir', stateDir, '--key-file', keyFile, '--tick-ms', '100']);
@@ -52,7 +55,7 @@ function startController(): ChaosProc {
 beforeAll(async () => {
   const input = chaosPolicyInput({ ports: {}, intervalMs: 1000, staleAfterMs: 60_000 });
   input.zones[0]!.route53 = { hostedZoneId: ZONE_ID };
-  for (const e of input.edges) e.check.route53 = 'native';
+  // CLOUDWATCH_METRIC checks (the default): Route53 refuses native checks on loopback edges, as AWS does.
   writePolicy(policyFile, input);
   policy = PolicySchema.parse(input);
   keyFile = writeKeyFile(tmp.dir);
@@ -68,7 +71,8 @@ beforeAll(async () => {
   dnsMetricsUrl = String(metrics['url']).replace(/\/metrics$/, '');
   workerUrl = String(w['url']);
   client = await openUdpDns(Number(ready['port']));
-  r53 = await startRoute53Endpoint({ seed: 9 });
+  cw = await startCloudWatchEndpoint();
+  r53 = await startRoute53Endpoint({ seed: 9, alarmExists: (_region, name) => cw.alarms.has(name) });
   r53.createZone('example.com', ZONE_ID);
 }, 60_000);
 
@@ -76,6 +80,7 @@ afterAll(async () => {
   await client?.close();
   await Promise.all([dns?.stop(), worker?.stop(), controller?.stop()]);
   await r53?.close();
+  await cw?.close();
   killAll();
   tmp.cleanup();
 });
@@ -103,7 +108,7 @@ describe('control plane loss (controller SIGKILLed)', () => {
     await until(async () => (await getJson<{ table: { hash: string } }>(`${dnsMetricsUrl}/healthz`)).table.hash === table.hash, 5000, 'the DNS server to follow the table');
     for (const r of REGIONS) expect(await doh(r)).toBe(expectedAddr(table, r));
     // Route53 in the table's shape.
-    const applied = await reconcileOnce({ policy, table, route53Client: testRoute53Client(r53.url), apply: true, ...FAST });
+    const applied = await reconcileOnce({ policy, table, route53Client: testRoute53Client(r53.url), cloudwatchClient: new CloudWatchClient({ ...cw.clientConfig('us-east-1'), maxAttempts: 1 }), apply: true, ...FAST });
     expect(applied.applied?.failedChanges ?? []).toEqual([]);
     // The controller persisted the table (writes are debounced by 250 ms).
     await until(() => existsSync(join(stateDir, 'controller-state.json')), 3000, 'the state file');

@@ -12,10 +12,15 @@
  * (Throttling, 500, 503) can be injected.
  *
  * Alarms are evaluated against stored metrics after every PutMetricData and
- * PutMetricAlarm (simple model: the last EvaluationPeriods periods ending at
- * the clock; DatapointsToAlarm breaching periods → ALARM; no data →
- * TreatMissingData), so alarm-driven tests (Route53 CLOUDWATCH_METRIC health
- * checks) see states follow the probes' metrics.
+ * PutMetricAlarm, and every `evaluateEveryMs` when set: the last
+ * EvaluationPeriods COMPLETE periods, aligned to period boundaries (epoch
+ * multiples of Period, as CloudWatch buckets datapoints); DatapointsToAlarm
+ * breaching periods → ALARM; no data → TreatMissingData. A datapoint in the
+ * current, unfinished period counts once the period has ended.
+ *
+ * Compressed time: with `periodScale: k`, an alarm Period of P seconds
+ * lasts P/k seconds of the endpoint's clock (datapoints keep their real
+ * timestamps), so a 3-minute scenario on 60 s alarms runs in 3·60/k seconds.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -160,6 +165,12 @@ export interface CloudWatchEndpointOptions {
   accountId?: string;
   /** Clock for timestamps, alarm evaluation and the Timestamp window (epoch ms). */
   now?: () => number;
+  /** Alarm periods last Period/periodScale seconds (compressed time for tests). Default 1. */
+  periodScale?: number;
+  /** Re-evaluate every alarm this often (ms), so states follow time even without new data. */
+  evaluateEveryMs?: number;
+  /** Observes every alarm state change (chaos tests count transitions). */
+  onStateChange?: (alarm: string, from: AlarmState, to: AlarmState, at: number) => void;
 }
 
 type ErrorCode =
@@ -334,6 +345,7 @@ export async function startCloudWatchEndpoint(opts: CloudWatchEndpointOptions = 
 
   function setState(a: StoredAlarm, state: AlarmState, reason: string): void {
     if (a.StateValue === state) return;
+    opts.onStateChange?.(a.AlarmName, a.StateValue, state, now());
     a.StateValue = state;
     a.StateReason = reason;
     a.StateUpdatedTimestamp = now();
@@ -342,14 +354,15 @@ export async function startCloudWatchEndpoint(opts: CloudWatchEndpointOptions = 
   function evaluate(a: StoredAlarm): void {
     if (!a.MetricName || !a.Namespace || !a.Period || !a.EvaluationPeriods || a.Threshold === undefined || !a.ComparisonOperator) return;
     const stat = a.Statistic ?? 'Average';
-    const periodMs = a.Period * 1000;
-    const end = now();
+    const periodMs = (a.Period * 1000) / (opts.periodScale ?? 1);
+    // The last complete, aligned periods: [end − E·P, end) with end = start of the current period.
+    const end = Math.floor(now() / periodMs) * periodMs;
     const start = end - periodMs * a.EvaluationPeriods;
     const buckets = new Map<number, number[]>();
     for (const d of metrics) {
       if (d.Namespace !== a.Namespace || d.MetricName !== a.MetricName || d.region !== a.region) continue;
-      if (!sameDimensions(d.Dimensions, a.Dimensions) || d.Timestamp <= start || d.Timestamp > end) continue;
-      const b = Math.floor((end - d.Timestamp) / periodMs);
+      if (!sameDimensions(d.Dimensions, a.Dimensions) || d.Timestamp < start || d.Timestamp >= end) continue;
+      const b = Math.floor((end - 1 - d.Timestamp) / periodMs);
       const arr = buckets.get(b) ?? [];
       arr.push(...pointValues(d));
       buckets.set(b, arr);
@@ -799,6 +812,8 @@ export async function startCloudWatchEndpoint(opts: CloudWatchEndpointOptions = 
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host}:${port}`;
+  const ticker = opts.evaluateEveryMs ? setInterval(evaluateAll, opts.evaluateEveryMs) : undefined;
+  ticker?.unref();
 
   return {
     url,
@@ -807,6 +822,7 @@ export async function startCloudWatchEndpoint(opts: CloudWatchEndpointOptions = 
     calls,
     close: () =>
       new Promise<void>((resolve) => {
+        if (ticker) clearInterval(ticker);
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -14,6 +14,14 @@
  *   POST   /2013-04-01/tags/{Type}/{Id}                ChangeTagsForResource
  *   GET    /2013-04-01/tags/{Type}/{Id}                ListTagsForResource
  *   POST   /2013-04-01/tags/{Type}                     ListTagsForResources (≤ 10 ids)
+ *   POST   /2013-04-01/cidrcollection                  CreateCidrCollection (name 1–64 [0-9A-Za-z_-], CallerReference)
+ *   GET    /2013-04-01/cidrcollection                  ListCidrCollections
+ *   POST   /2013-04-01/cidrcollection/{Id}             ChangeCidrCollection (≤ 1,000 blocks per request,
+ *                                                      CollectionVersion conflict → CidrCollectionVersionMismatchException,
+ *                                                      a location's last block in use by a record → CidrBlockInUseException)
+ *   GET    /2013-04-01/cidrcollection/{Id}             ListCidrLocations
+ *   GET    /2013-04-01/cidrcollection/{Id}/cidrblocks  ListCidrBlocks (?location=)
+ *   DELETE /2013-04-01/cidrcollection/{Id}             DeleteCidrCollection (CidrCollectionInUseException while non-empty or used)
  *
  * Batch rules are in route53/change-batch.ts. Errors use Route53's two
  * documents: `<ErrorResponse><Error><Type>Sender</Type><Code>…` and, for
@@ -25,11 +33,12 @@
  * are not verified. Listens on 127.0.0.1, ephemeral port.
  */
 import http from 'node:http';
+import { isIP } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { seededRandom } from '@edgesteer/core';
 import { applyBatch, type ParsedChange } from './route53/change-batch.js';
-import { evaluate, type EvalResult, type HealthInput } from './route53/evaluate.js';
+import { evaluate, type EvalClient, type EvalResult, type HealthInput } from './route53/evaluate.js';
 import {
   configFieldsFromXml,
   configProblems,
@@ -43,7 +52,7 @@ import { child, childrenNamed, doc, el, parseXml, textOf } from './route53/xml.j
 
 export type { StoredRecord } from './route53/records.js';
 export type { StoredHealthCheck } from './route53/health-checks.js';
-export type { EvalResult, HealthInput } from './route53/evaluate.js';
+export type { EvalClient, EvalResult, HealthInput } from './route53/evaluate.js';
 
 /** A fault to inject. Matching calls get the error instead of being served. */
 export interface FaultSpec {
@@ -112,6 +121,8 @@ export interface Route53Endpoint {
   putRecord(zoneId: string, record: StoredRecord): void;
   /** Health checks, in creation order. */
   healthChecks(): StoredHealthCheck[];
+  /** CIDR collections: id → { name, version, locations: location → blocks }. */
+  cidrCollections(): Array<{ id: string; name: string; version: number; locations: Map<string, Set<string>> }>;
   /** Every call so far. */
   readonly calls: CallLogEntry[];
   /** Number of calls, optionally of one operation. */
@@ -120,7 +131,7 @@ export interface Route53Endpoint {
   injectFault(f: FaultSpec): FaultHandle;
   clearFaults(): void;
   /** What Route53 would answer; see route53/evaluate.ts. */
-  evaluate(name: string, type: string, clientAwsRegion: string, health?: HealthInput): EvalResult | undefined;
+  evaluate(name: string, type: string, client: string | EvalClient, health?: HealthInput): EvalResult | undefined;
   close(): Promise<void>;
 }
 
@@ -159,6 +170,21 @@ export async function startRoute53Endpoint(opts: Route53EndpointOptions = {}): P
   const changes = new Map<string, Change>();
   const healthChecks = new Map<string, StoredHealthCheck>();
   const usedCallerRefs = new Map<string, string>(); // CallerReference → id ('' once deleted)
+  interface CidrCol { id: string; name: string; version: number; callerReference: string; locations: Map<string, Set<string>> }
+  const cidrs = new Map<string, CidrCol>();
+  const cidrOr404 = (id: string): CidrCol => {
+    const c = cidrs.get(id);
+    if (!c) throw new ApiError(404, 'NoSuchCidrCollectionException', `The CIDR collection ${id} does not exist.`);
+    return c;
+  };
+  const cidrInUse = (id: string, location?: string): string | undefined => {
+    for (const z of zones.values()) {
+      for (const r of z.records.values()) {
+        if (r.CidrRoutingConfig?.CollectionId === id && (location === undefined || r.CidrRoutingConfig.LocationName === location)) return `${r.Name} ${r.Type} (${r.SetIdentifier ?? ''})`;
+      }
+    }
+    return undefined;
+  };
   const calls: CallLogEntry[] = [];
   const faults: Array<FaultSpec & { seen: number; fired: number }> = [];
   let rng = seededRandom(opts.seed ?? 1);
@@ -225,7 +251,10 @@ export async function startRoute53Endpoint(opts: Route53EndpointOptions = {}): P
           action: textOf(c, 'Action') ?? '',
           record: recordFromXml(child(c, 'ResourceRecordSet') ?? { name: 'ResourceRecordSet', children: [], text: '' }),
         }));
-        const outcome = applyBatch(z.id, z.name, z.records, parsed, (id) => healthChecks.has(id));
+        const outcome = applyBatch(z.id, z.name, z.records, parsed, (id) => healthChecks.has(id), (id) => {
+          const c = cidrs.get(id);
+          return c ? { locations: new Set(c.locations.keys()) } : undefined;
+        });
         if (!outcome.ok) {
           throw new ApiError(400, 'InvalidChangeBatch', outcome.messages.join('; '), outcome.form === 'messages' ? outcome.messages : undefined);
         }
@@ -429,6 +458,111 @@ export async function startRoute53Endpoint(opts: Route53EndpointOptions = {}): P
         return { xml: doc('ListTagsForResourcesResponse', el('ResourceTagSets', ids.map((id) => tagSetXml(m[1]!, id)))) };
       },
     },
+    {
+      method: 'POST',
+      re: /^\/cidrcollection\/?$/,
+      op: 'CreateCidrCollection',
+      handle: (_m, _url, body) => {
+        const root = parseXml(body);
+        const name = textOf(root, 'Name') ?? '';
+        const ref = textOf(root, 'CallerReference') ?? '';
+        if (!/^[0-9A-Za-z_-]{1,64}$/.test(name)) throw new ApiError(400, 'InvalidInput', `1 validation error detected: Value '${name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9A-Za-z_\\-]+ and have length 1-64`);
+        if (ref.length < 1 || ref.length > 64) throw new ApiError(400, 'InvalidInput', 'CallerReference must be 1-64 characters');
+        for (const c of cidrs.values()) if (c.name === name) throw new ApiError(409, 'CidrCollectionAlreadyExistsException', `A CIDR collection with the name ${name} already exists.`);
+        const c: CidrCol = { id: randomUUID(), name, version: 1, callerReference: ref, locations: new Map() };
+        cidrs.set(c.id, c);
+        return { status: 201, xml: doc('CreateCidrCollectionResponse', el('Collection', [el('Arn', `arn:aws:route53:::cidrcollection/${c.id}`), el('Id', c.id), el('Name', c.name), el('Version', c.version)])), headers: { location: `https://route53.amazonaws.com${API}/cidrcollection/${c.id}` } };
+      },
+    },
+    {
+      method: 'GET',
+      re: /^\/cidrcollection\/?$/,
+      op: 'ListCidrCollections',
+      handle: () => ({
+        xml: doc('ListCidrCollectionsResponse', el('CidrCollections', [...cidrs.values()].map((c) => el('member', [el('Arn', `arn:aws:route53:::cidrcollection/${c.id}`), el('Id', c.id), el('Name', c.name), el('Version', c.version)])))),
+      }),
+    },
+    {
+      method: 'POST',
+      re: /^\/cidrcollection\/([^/]+)$/,
+      op: 'ChangeCidrCollection',
+      handle: (m, _url, body) => {
+        const c = cidrOr404(m[1]!);
+        const root = parseXml(body);
+        const version = textOf(root, 'CollectionVersion');
+        if (version !== undefined && Number(version) !== c.version) {
+          throw new ApiError(409, 'CidrCollectionVersionMismatchException', `The CIDR collection version ${version} does not match the current version ${c.version}.`);
+        }
+        const changes = childrenNamed(child(root, 'Changes'), 'member').concat(childrenNamed(child(root, 'Changes'), 'CidrCollectionChange'));
+        if (changes.length === 0) throw new ApiError(400, 'InvalidInput', 'Changes must list at least one change');
+        let blocks = 0;
+        const parsed = changes.map((ch) => {
+          const location = textOf(ch, 'LocationName') ?? '';
+          const action = textOf(ch, 'Action') ?? '';
+          const list = childrenNamed(child(ch, 'CidrList'), 'Cidr').concat(childrenNamed(child(ch, 'CidrList'), 'member')).map((x) => x.text.trim());
+          if (!/^[0-9A-Za-z_-]{1,16}$/.test(location)) throw new ApiError(400, 'InvalidInput', `LocationName '${location}' must be 1-16 characters of [0-9A-Za-z_-]`);
+          if (action !== 'PUT' && action !== 'DELETE_IF_EXISTS') throw new ApiError(400, 'InvalidInput', `Action must be PUT or DELETE_IF_EXISTS, got ${action}`);
+          if (list.length < 1 || list.length > 1000) throw new ApiError(400, 'InvalidInput', 'CidrList must have 1-1000 members');
+          for (const b of list) if (!validCidr(b)) throw new ApiError(400, 'InvalidCidrBlock', `${b} is not a valid CIDR block in its network form`);
+          blocks += list.length;
+          return { location, action, list };
+        });
+        if (blocks > 1000) throw new ApiError(400, 'LimitsExceededException', `A request can change at most 1000 CIDR blocks; this one changes ${blocks}.`);
+        // Atomic: work on a copy.
+        const next = new Map([...c.locations].map(([k, v]) => [k, new Set(v)]));
+        for (const p of parsed) {
+          let set = next.get(p.location);
+          if (p.action === 'PUT') {
+            if (!set) next.set(p.location, (set = new Set()));
+            for (const b of p.list) set.add(b);
+          } else if (set) {
+            for (const b of p.list) set.delete(b);
+            if (set.size === 0) next.delete(p.location);
+          }
+        }
+        for (const loc of c.locations.keys()) {
+          if (next.has(loc)) continue;
+          const user = cidrInUse(c.id, loc);
+          if (user) throw new ApiError(400, 'CidrBlockInUseException', `Location ${loc} would have no CIDR blocks left but record ${user} uses it.`);
+        }
+        c.locations = next;
+        c.version++;
+        return { xml: doc('ChangeCidrCollectionResponse', el('Id', `/change/C${String(++changeSeq).padStart(8, '0')}`)) };
+      },
+    },
+    {
+      method: 'GET',
+      re: /^\/cidrcollection\/([^/]+)$/,
+      op: 'ListCidrLocations',
+      handle: (m) => {
+        const c = cidrOr404(m[1]!);
+        return { xml: doc('ListCidrLocationsResponse', el('CidrLocations', [...c.locations.keys()].sort().map((l) => el('member', el('LocationName', l))))) };
+      },
+    },
+    {
+      method: 'GET',
+      re: /^\/cidrcollection\/([^/]+)\/cidrblocks$/,
+      op: 'ListCidrBlocks',
+      handle: (m, url) => {
+        const c = cidrOr404(m[1]!);
+        const only = url.searchParams.get('location');
+        if (only !== null && !c.locations.has(only)) throw new ApiError(404, 'NoSuchCidrLocationException', `The CIDR location ${only} does not exist.`);
+        const rows = [...c.locations].filter(([l]) => only === null || l === only).flatMap(([l, set]) => [...set].sort().map((b) => el('member', [el('CidrBlock', b), el('LocationName', l)])));
+        return { xml: doc('ListCidrBlocksResponse', el('CidrBlocks', rows)) };
+      },
+    },
+    {
+      method: 'DELETE',
+      re: /^\/cidrcollection\/([^/]+)$/,
+      op: 'DeleteCidrCollection',
+      handle: (m) => {
+        const c = cidrOr404(m[1]!);
+        const user = cidrInUse(c.id);
+        if (user || c.locations.size > 0) throw new ApiError(400, 'CidrCollectionInUseException', `The CIDR collection ${c.id} is not empty${user ? ` and record ${user} uses it` : ''}.`);
+        cidrs.delete(c.id);
+        return { xml: doc('DeleteCidrCollectionResponse', []) };
+      },
+    },
   ];
 
   function tagsOf(type: string, id: string): Map<string, string> {
@@ -518,6 +652,9 @@ export async function startRoute53Endpoint(opts: Route53EndpointOptions = {}): P
     healthChecks() {
       return [...healthChecks.values()];
     },
+    cidrCollections() {
+      return [...cidrs.values()].map((c) => ({ id: c.id, name: c.name, version: c.version, locations: c.locations }));
+    },
     calls,
     callCount(op) {
       return op === undefined ? calls.length : calls.filter((c) => c.op === op).length;
@@ -550,6 +687,7 @@ export async function startRoute53Endpoint(opts: Route53EndpointOptions = {}): P
             const h = healthChecks.get(id);
             return h ? { id: h.Id, tags: Object.fromEntries(h.tags), config: { ...h.HealthCheckConfig } } : undefined;
           },
+          cidrCollection: (id) => cidrs.get(id)?.locations,
         },
         name,
         type,
@@ -564,6 +702,21 @@ export async function startRoute53Endpoint(opts: Route53EndpointOptions = {}): P
       });
     },
   };
+}
+
+/** A CIDR block in network form (host bits zero), as Route53 wants it. */
+function validCidr(b: string): boolean {
+  const [addr = '', lenText, extra] = b.split('/');
+  if (extra !== undefined || lenText === undefined || !/^\d{1,3}$/.test(lenText)) return false;
+  const len = Number(lenText);
+  const v = isIP(addr);
+  if (v === 0 || len > (v === 4 ? 32 : 128)) return false;
+  if (v === 4) {
+    const n = addr.split('.').reduce((a, x) => a * 256 + Number(x), 0);
+    const hostBits = 32 - len;
+    return hostBits === 0 || n % 2 ** hostBits === 0;
+  }
+  return true;
 }
 
 function defaultStatus(code: string): number {

@@ -191,3 +191,18 @@ describe('loadPolicyFile', () => {
     expect(() => loadPolicyFileSync(p)).toThrow(PolicyReadError);
   });
 });
+
+describe('route53 hosted zone id', () => {
+  const withZoneId = (id: string) => {
+    const p = parsePolicy(readFileSync(new URL('policy.yaml', configDir), 'utf8'), 'policy.yaml');
+    const policy = structuredClone(okPolicy(p)) as unknown as { zones: Array<{ route53?: { hostedZoneId: string } }> };
+    policy.zones[0]!.route53 = { hostedZoneId: id };
+    return parsePolicy(JSON.stringify(policy), 'p.json');
+  };
+  it.each(['Z0123456789ABC', '/hostedzone/Z0123456789ABC'])('accepts %s (the form the AWS CLI prints too)', (id) => {
+    expect(withZoneId(id).ok).toBe(true);
+  });
+  it.each(['z0123', '/hostedzone/', 'hostedzone/Z01', 'Z01/'])('refuses %s', (id) => {
+    expect(withZoneId(id).ok).toBe(false);
+  });
+});

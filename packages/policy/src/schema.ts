@@ -81,7 +81,7 @@ export const ZoneSchema = z
     soa: SoaSchema,
     nameservers: z.array(NameserverSchema).min(1),
     route53: z
-      .object({ hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,32}$/, 'must look like Z0123456789ABC') })
+      .object({ hostedZoneId: z.string().regex(/^(\/hostedzone\/)?Z[A-Z0-9]{1,32}$/, 'must look like Z0123456789ABC or /hostedzone/Z0123456789ABC') })
       .strict()
       .optional()
       .describe('Manage this zone in Route53 (hosted zone id).'),
@@ -186,6 +186,7 @@ export const HealthSchema = z
       .describe(
         'What a self-hosted plane (DNS server) answers after it starts and before it has fresh data from quorum regions (cold start, or a restart after an outage longer than staleAfterMs): assume-up (default) answers from its saved state, every edge up when it has none; servfail answers SERVFAIL so resolvers ask another plane (Route53, the Worker) until this one knows. Either way /healthz says "unsynced" until then.',
       ),
+    alarmRegion: z.enum(AWS_LATENCY_REGIONS).optional().describe('CloudWatch region of the Route53 health-check alarms (default us-east-1); every probe publishes its votes there, whatever its own region.'),
   })
   .strict();
 

@@ -4,21 +4,21 @@
  *
  * Route53 can only follow single-metric alarms on standard-resolution
  * metrics with a plain statistic (AlarmIdentifier in the Route53 API
- * reference; its CloudWatchAlarmConfiguration needs MetricName, Namespace,
- * Statistic), so a metric-math alarm over one metric per probe region cannot
- * back a health check. The alarm reads instead the probes' per-edge metric
- * `Edgesteer/Health{Edge=<edge>}` (1 = check passed, 0 = failed, published by
- * every probe region, standard resolution) and compares the mean over all
- * regions with a threshold placed between "quorum−1 regions fail" and
- * "quorum regions fail":
+ * reference), so a metric-math alarm over one metric per probe region cannot
+ * back a health check. The quorum is instead counted by the metric itself:
  *
- *   threshold = (N − q + ½) / N        N = regions, q = min(quorum, N)
+ *   Edgesteer/DownVote {Edge=<edge>}   standard resolution, one datapoint per
+ *                                      probe region per aligned period:
+ *                                      1 = this region says the edge is down
+ *                                      (its rise/fall state), 0 = up
+ *   alarm: Sum over the period ≥ q     q = min(health.quorum, regions), as core
  *
- * With equal check rates per region (one policy interval per edge), q regions
- * failing every check give a mean of (N−q)/N, below the threshold; q−1 give
- * (N−q+1)/N, above it. Regions without data do not count, which caps the
- * quorum at the regions with fresh data, as core does. No data at all →
- * INSUFFICIENT_DATA → the health check keeps its last status (fail-static).
+ * So the alarm fires exactly when at least q regions vote down in the same
+ * period. A region without data adds nothing: missing data never counts as
+ * down and never lowers the quorum (core's rule, verdicts.ts). No data at all
+ * → INSUFFICIENT_DATA → the health check keeps its last status (fail-static).
+ * Each probe publishes at most one vote per (edge, period) (probes/src/cloudwatch.ts),
+ * so a region is counted once; run one CloudWatch-publishing probe per region.
  */
 import type { Policy } from '@edgesteer/policy';
 import { canonicalJson } from './checksum.js';
@@ -28,10 +28,12 @@ import { alarmName } from './names.js';
 /** Namespace and metric the probes publish. */
 export const METRIC_NAMESPACE = 'Edgesteer';
 export const HEALTH_METRIC = 'Health';
+/** The per-region vote metric the alarms sum. */
+export const DOWN_VOTE_METRIC = 'DownVote';
 
 /** Tunables of the alarm. */
 export interface AlarmOptions {
-  /** Datapoint period, seconds (a multiple of 60: Route53 needs standard resolution). Default 60. */
+  /** Vote period, seconds (a multiple of 60: Route53 needs standard resolution); the probes' vote period must match. Default 60. */
   periodSeconds?: number;
   /** Consecutive breaching periods before ALARM. Default 1. */
   evaluationPeriods?: number;
@@ -40,8 +42,7 @@ export interface AlarmOptions {
 /** The alarm of one edge. */
 export function alarmSpec(policy: Policy, edgeId: string, opts: AlarmOptions = {}): AlarmSpec {
   const n = Math.max(1, policy.regions.length);
-  const q = Math.min(policy.health.quorum, n);
-  const threshold = Math.round(((n - q + 0.5) / n) * 1e6) / 1e6;
+  const q = Math.max(1, Math.min(policy.health.quorum, n));
   const periods = opts.evaluationPeriods ?? 1;
   return {
     name: alarmName(policy.owner, edgeId),
@@ -49,21 +50,22 @@ export function alarmSpec(policy: Policy, edgeId: string, opts: AlarmOptions = {
     // No actions: the Route53 health check reads the alarm state.
     actionsEnabled: false,
     namespace: METRIC_NAMESPACE,
-    metricName: HEALTH_METRIC,
+    metricName: DOWN_VOTE_METRIC,
     dimensions: [{ name: 'Edge', value: edgeId }],
-    statistic: 'Average',
+    statistic: 'Sum',
     period: opts.periodSeconds ?? 60,
     evaluationPeriods: periods,
     datapointsToAlarm: periods,
-    threshold,
-    comparisonOperator: 'LessThanThreshold',
+    threshold: q,
+    comparisonOperator: 'GreaterThanOrEqualToThreshold',
+    // A period without votes is not a down vote.
     treatMissingData: 'missing',
   };
 }
 
 /** The description doubles as the ownership marker of the alarm. */
 export function alarmDescription(owner: string, edge: string, quorum: number, regions: number): string {
-  return `edgesteer owner=${owner} edge=${edge}: ALARM when about ${quorum} of ${regions} probe regions report the edge down`;
+  return `edgesteer owner=${owner} edge=${edge}: ALARM when at least ${quorum} of ${regions} probe regions vote the edge down`;
 }
 
 /** Owner and edge from an alarm description written by alarmDescription(), if it is one. */

@@ -16,6 +16,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  ChangeCidrCollectionCommand,
+  CreateCidrCollectionCommand,
+  DeleteCidrCollectionCommand,
   ChangeResourceRecordSetsCommand,
   ChangeTagsForResourceCommand,
   CreateHealthCheckCommand,
@@ -27,16 +30,16 @@ import { DeleteAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-clou
 import { packBatches, ROUTE53_BATCH_LIMITS, splitPairs, type BatchLimits } from './batch.js';
 import type { ApiCaller } from './caller.js';
 import { Route53Error } from './errors.js';
-import { PENDING_PREFIX, type RecordSet } from './model.js';
+import { PENDING_CIDR, PENDING_PREFIX, type RecordSet } from './model.js';
 import { bareId, callerRefStem, TAG_EDGE, TAG_NAME, TAG_OWNER } from './names.js';
 import { realSleep, type Sleep } from './pacing.js';
-import type { Plan, PlanUnit } from './plan.js';
+import type { CidrChange, Plan, PlanUnit } from './plan.js';
 import { errorCode, httpStatus } from './retry.js';
 import { alarmToSdk, healthCheckSpecToSdk, healthCheckUpdateToSdk, recordToSdk } from './sdk-shapes.js';
 
 /** Progress of a long apply, for the CLI and logs. */
 export interface ProgressEvent {
-  phase: 'alarms' | 'health-checks' | 'records' | 'insync' | 'cleanup';
+  phase: 'alarms' | 'cidr' | 'health-checks' | 'records' | 'insync' | 'cleanup';
   message: string;
   done?: number;
   total?: number;
@@ -100,6 +103,23 @@ export async function applyPlan(caller: ApiCaller, plan: Plan, opts: ApplyOption
   for (const [i, a] of puts.entries()) {
     await caller.cw('PutMetricAlarm', (c) => c.send(new PutMetricAlarmCommand(alarmToSdk(a.spec!))));
     progress({ phase: 'alarms', message: `alarm ${a.name} written`, done: i + 1, total: puts.length });
+  }
+
+  // 1b. CIDR collection: create it and add blocks before records use the locations.
+  let cidrId = plan.cidr?.id;
+  let cidrVersion = plan.cidr?.version;
+  let lateRemovals = plan.cidr?.remove ?? [];
+  if (plan.cidr && plan.cidr.action !== 'delete') {
+    if (plan.cidr.action === 'create') {
+      const res = await caller.r53('CreateCidrCollection', (c) => c.send(new CreateCidrCollectionCommand({ Name: plan.cidr!.name, CallerReference: `es-${plan.owner}-${Date.now().toString(36)}${randomBytes(3).toString('hex')}` })));
+      cidrId = res.Collection?.Id;
+      cidrVersion = res.Collection?.Version ?? 1;
+    }
+    // A block moving between locations leaves its old location in the same request it joins the new one
+    // (unless that would empty a location records may still use: then it goes after the records).
+    const early = movedRemovals(plan.cidr);
+    cidrVersion = await changeCidr(caller, cidrId!, cidrVersion, [...early.map((p) => ({ ...p, action: 'DELETE_IF_EXISTS' as const })), ...plan.cidr.put.map((p) => ({ ...p, action: 'PUT' as const }))], progress);
+    lateRemovals = subtractRemovals(plan.cidr.remove, early);
   }
 
   // 2. health checks
@@ -192,7 +212,12 @@ export async function applyPlan(caller: ApiCaller, plan: Plan, opts: ApplyOption
 
   function withRealId(r: RecordSet): RecordSet {
     const id = realId(r.healthCheckId);
-    return id === r.healthCheckId ? r : { ...r, healthCheckId: id! };
+    let out = id === r.healthCheckId ? r : { ...r, healthCheckId: id! };
+    if (out.cidr?.collectionId === PENDING_CIDR) {
+      if (cidrId === undefined) throw new Route53Error('E_R53_APPLY_FAILED', 'no CIDR collection was created; the plan is inconsistent — plan again');
+      out = { ...out, cidr: { ...out.cidr, collectionId: cidrId } };
+    }
+    return out;
   }
 
   // 4. INSYNC
@@ -223,11 +248,75 @@ export async function applyPlan(caller: ApiCaller, plan: Plan, opts: ApplyOption
     await caller.cw('DeleteAlarms', (c) => c.send(new DeleteAlarmsCommand({ AlarmNames: chunk })));
   }
 
+  // CIDR blocks no longer wanted go once no record routes by them; the collection last.
+  if (plan.cidr && cidrId !== undefined && lateRemovals.length > 0) {
+    cidrVersion = await changeCidr(caller, cidrId, cidrVersion, lateRemovals.map((p) => ({ ...p, action: 'DELETE_IF_EXISTS' as const })), progress);
+  }
+  if (plan.cidr?.action === 'delete' && cidrId !== undefined) {
+    await caller.r53('DeleteCidrCollection', (c) => c.send(new DeleteCidrCollectionCommand({ Id: cidrId })));
+  }
+
   for (const [op, n] of caller.counts) {
     const d = n - (before.get(op) ?? 0);
     if (d > 0) result.calls[op] = d;
   }
   return result;
+}
+
+/** Removals of blocks the same plan adds elsewhere, from locations that keep other blocks (records may use them). */
+function movedRemovals(c: CidrChange): CidrChange['remove'] {
+  const added = new Set(c.put.flatMap((p) => p.blocks));
+  const staying = new Set(c.staying);
+  const out: CidrChange['remove'] = [];
+  for (const r of c.remove) {
+    const moving = r.blocks.filter((b) => added.has(b));
+    if (moving.length > 0 && staying.has(r.location)) out.push({ location: r.location, blocks: moving });
+  }
+  return out;
+}
+
+function subtractRemovals(all: CidrChange['remove'], done: CidrChange['remove']): CidrChange['remove'] {
+  const gone = new Set(done.flatMap((d) => d.blocks.map((b) => `${d.location}|${b}`)));
+  return all.map((r) => ({ location: r.location, blocks: r.blocks.filter((b) => !gone.has(`${r.location}|${b}`)) })).filter((r) => r.blocks.length > 0);
+}
+
+/** Route53 takes at most 1,000 CIDR blocks per ChangeCidrCollection request. */
+export const MAX_CIDRS_PER_REQUEST = 1000;
+
+/**
+ * ChangeCidrCollection in requests of at most 1,000 blocks, each carrying the
+ * CollectionVersion read (Route53 refuses a stale version with
+ * CidrCollectionVersionMismatch; the next reconcile re-reads and retries).
+ * Returns the version after the last request.
+ */
+async function changeCidr(
+  caller: ApiCaller,
+  id: string,
+  version: number | undefined,
+  changes: Array<{ location: string; blocks: string[]; action: 'PUT' | 'DELETE_IF_EXISTS' }>,
+  progress: (e: ProgressEvent) => void,
+): Promise<number | undefined> {
+  const flat = changes.flatMap((c) => c.blocks.map((b) => ({ location: c.location, action: c.action, block: b })));
+  let v = version;
+  for (let i = 0; i < flat.length; i += MAX_CIDRS_PER_REQUEST) {
+    const chunk = flat.slice(i, i + MAX_CIDRS_PER_REQUEST);
+    const grouped = new Map<string, { LocationName: string; Action: 'PUT' | 'DELETE_IF_EXISTS'; CidrList: string[] }>();
+    for (const c of chunk) {
+      const k = `${c.action}|${c.location}`;
+      let g = grouped.get(k);
+      if (!g) grouped.set(k, (g = { LocationName: c.location, Action: c.action, CidrList: [] }));
+      g.CidrList.push(c.block);
+    }
+    try {
+      await caller.r53('ChangeCidrCollection', (c) => c.send(new ChangeCidrCollectionCommand({ Id: id, ...(v !== undefined ? { CollectionVersion: v } : {}), Changes: [...grouped.values()] })));
+    } catch (err) {
+      const code = errorCode(err);
+      throw new Route53Error('E_R53_APPLY_FAILED', `CIDR collection ${id}: ChangeCidrCollection failed with ${code}: ${(err as Error).message}; the next run re-reads the collection and resumes`, { cause: err });
+    }
+    if (v !== undefined) v++;
+    progress({ phase: 'cidr', message: `CIDR collection ${id}: ${chunk.length} block change(s)`, done: Math.min(flat.length, i + chunk.length), total: flat.length });
+  }
+  return v;
 }
 
 async function tagHealthCheck(caller: ApiCaller, owner: string, edge: string, id: string): Promise<void> {

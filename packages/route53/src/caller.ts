@@ -16,6 +16,8 @@ export interface CallerOptions {
   /** CloudWatch alarm API requests per second. Default 3. */
   cloudwatchRatePerSecond?: number;
   retry?: RetryOptions;
+  /** Route53 / CloudWatch endpoint names for error messages (E_R53_UNREACHABLE). */
+  endpoints?: { route53?: string; cloudwatch?: string };
   signal?: AbortSignal;
   /** Observes every attempt's outcome (logs, metrics). */
   onCall?: (info: { service: 'route53' | 'cloudwatch'; op: string; ok: boolean; code?: string; ms: number }) => void;
@@ -56,6 +58,7 @@ export class ApiCaller {
 
   private call<T>(service: 'route53' | 'cloudwatch', op: string, bucket: TokenBucket, fn: () => Promise<T>): Promise<T> {
     const signal = this.opts.signal;
+    const endpoint = this.opts.endpoints?.[service];
     return withRetry(
       async () => {
         if (signal?.aborted) throw new Route53Error('E_R53_ABORTED', `${op}: stopped before the call`);
@@ -71,7 +74,7 @@ export class ApiCaller {
           throw err;
         }
       },
-      this.opts.retry,
+      { ...this.opts.retry, endpoint: `${service} at ${endpoint ?? '(SDK default endpoint)'} (${op})` },
       signal,
     );
   }

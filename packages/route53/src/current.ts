@@ -4,6 +4,9 @@
  */
 import {
   GetHostedZoneCommand,
+  ListCidrBlocksCommand,
+  ListCidrCollectionsCommand,
+  ListCidrLocationsCommand,
   ListHealthChecksCommand,
   ListResourceRecordSetsCommand,
   ListTagsForResourcesCommand,
@@ -13,7 +16,7 @@ import {
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import type { ApiCaller } from './caller.js';
 import { Route53Error } from './errors.js';
-import type { AlarmSpec, CurrentHealthCheck, CurrentState, RecordSet, ZoneRef } from './model.js';
+import type { AlarmSpec, CurrentCidrCollection, CurrentHealthCheck, CurrentState, RecordSet, ZoneRef } from './model.js';
 import { alarmName, CALLER_REF_PREFIX, normalizeName } from './names.js';
 import { alarmFromSdk, healthCheckSpecFromSdk, recordFromSdk } from './sdk-shapes.js';
 import { errorCode } from './retry.js';
@@ -24,6 +27,14 @@ export interface ReadOptions {
   pageSize?: number;
   /** Read alarms too (needs a CloudWatch client). */
   alarms: boolean;
+  /** Read this CIDR collection (by name) when set. */
+  cidrCollection?: string;
+  /**
+   * The policy does not use CIDR routing: the collection is read only to
+   * clean up one left behind, and credentials without the ListCidr*
+   * permissions just mean there is none to clean up.
+   */
+  cidrOptional?: boolean;
 }
 
 /** Reads the current state of the zones, health checks and alarms. */
@@ -32,7 +43,48 @@ export async function readCurrentState(caller: ApiCaller, zones: readonly ZoneRe
   for (const z of zones) out.zones.push({ ...z, records: await readZone(caller, z, opts.pageSize ?? 300) });
   out.healthChecks = await readHealthChecks(caller);
   if (opts.alarms) out.alarms = await readAlarms(caller, owner);
+  if (opts.cidrCollection !== undefined) {
+    try {
+      const c = await readCidrCollection(caller, opts.cidrCollection);
+      if (c) out.cidrCollection = c;
+    } catch (err) {
+      const code = errorCode(err);
+      if (!(opts.cidrOptional && (code === 'AccessDenied' || code === 'AccessDeniedException'))) throw err;
+    }
+  }
   return out;
+}
+
+/** Our CIDR collection (found by name) with every location's blocks, or undefined. */
+export async function readCidrCollection(caller: ApiCaller, name: string): Promise<CurrentCidrCollection | undefined> {
+  let token: string | undefined;
+  let found: { id: string; version: number } | undefined;
+  for (;;) {
+    const page = await caller.r53('ListCidrCollections', (c) => c.send(new ListCidrCollectionsCommand({ MaxResults: 100, ...(token ? { NextToken: token } : {}) })));
+    for (const s of page.CidrCollections ?? []) if (s.Name === name && s.Id) found = { id: s.Id, version: s.Version ?? 1 };
+    if (found || !page.NextToken) break;
+    token = page.NextToken;
+  }
+  if (!found) return undefined;
+  const locations: Record<string, string[]> = {};
+  token = undefined;
+  for (;;) {
+    const page = await caller.r53('ListCidrLocations', (c) => c.send(new ListCidrLocationsCommand({ CollectionId: found.id, MaxResults: 100, ...(token ? { NextToken: token } : {}) })));
+    for (const l of page.CidrLocations ?? []) if (l.LocationName) locations[l.LocationName] = [];
+    if (!page.NextToken) break;
+    token = page.NextToken;
+  }
+  for (const location of Object.keys(locations)) {
+    token = undefined;
+    for (;;) {
+      const page = await caller.r53('ListCidrBlocks', (c) => c.send(new ListCidrBlocksCommand({ CollectionId: found.id, LocationName: location, MaxResults: 1000, ...(token ? { NextToken: token } : {}) })));
+      for (const b of page.CidrBlocks ?? []) if (b.CidrBlock) locations[location]!.push(b.CidrBlock);
+      if (!page.NextToken) break;
+      token = page.NextToken;
+    }
+    locations[location]!.sort();
+  }
+  return { id: found.id, name, version: found.version, locations };
 }
 
 /** All records of one zone, after checking the zone is the one the policy names. */

@@ -19,7 +19,8 @@ export type Route53ErrorCode =
   | 'E_R53_INSYNC_TIMEOUT'
   | 'E_R53_ABORTED'
   | 'E_R53_TABLE_SOURCE'
-  | 'E_R53_NO_CLOUDWATCH';
+  | 'E_R53_NO_CLOUDWATCH'
+  | 'E_R53_UNREACHABLE';
 
 /** An error with a stable code and an actionable message. */
 export class Route53Error extends Error {

@@ -3,11 +3,19 @@
  * table's version (or hash) changes. Between full reconciles only the table
  * is polled, which costs no AWS call; a reconcile with nothing to change
  * makes no write call.
+ *
+ * This is the one Route53 loop: `edgesteer route53 apply --loop` and the
+ * controller both run it, with the same rules (the 30% gate for policy and
+ * ownership changes, the re-rank limit for health/RTT changes) and the same
+ * log events (pino JSON, `component: route53`): route53_plan, route53_apply,
+ * route53_applied, route53_refused, route53_error.
  */
 import type { RoutingTable } from '@edgesteer/core';
 import type { ApiCaller } from './caller.js';
 import { policyNeedsCloudWatch } from './desired.js';
 import { callerFor, reconcileOnce, type ReconcileOptions, type ReconcileResult } from './reconcile.js';
+import { RerankLimiter, DEFAULT_RERANKS_PER_MINUTE } from './rerank-limit.js';
+import { errorCode } from './retry.js';
 
 /** Loop settings: reconcile options minus the table, plus where tables come from. */
 export interface LoopOptions extends Omit<ReconcileOptions, 'table' | 'caller' | 'signal'> {
@@ -21,6 +29,14 @@ export interface LoopOptions extends Omit<ReconcileOptions, 'table' | 'caller' |
   onCycle?: (r: ReconcileResult) => void;
   /** After a failed reconcile or table read; the loop keeps going. */
   onError?: (err: unknown) => void;
+  /** Re-ranks allowed per record set per minute (health/RTT changes). Default 6. */
+  maxReranksPerMinute?: number;
+}
+
+/** Stable code of any error a cycle can end with. */
+export function loopErrorCode(err: unknown): string {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && code.startsWith('E_') ? code : errorCode(err);
 }
 
 /** A running loop. */
@@ -36,6 +52,8 @@ export interface ReconcileLoop {
 /** Starts a reconcile loop. The first reconcile runs immediately. */
 export function startReconcileLoop(opts: LoopOptions): ReconcileLoop {
   const abort = new AbortController();
+  const log = opts.logger;
+  const limiter = new RerankLimiter(opts.maxReranksPerMinute ?? DEFAULT_RERANKS_PER_MINUTE);
   const pollMs = opts.pollMs ?? Math.min(1000, opts.intervalMs);
   let caller: ApiCaller | undefined;
   let lastKey: string | undefined;
@@ -51,6 +69,7 @@ export function startReconcileLoop(opts: LoopOptions): ReconcileLoop {
     try {
       table = await opts.getTable();
     } catch (err) {
+      logError(err);
       opts.onError?.(err);
       return;
     }
@@ -61,17 +80,35 @@ export function startReconcileLoop(opts: LoopOptions): ReconcileLoop {
     lastRun = performance.now();
     try {
       caller ??= callerFor({ ...opts, signal: abort.signal, needsCloudWatch: policyNeedsCloudWatch(opts.policy) });
-      const r = await reconcileOnce({ ...opts, table, apply: opts.apply ?? true, caller, signal: abort.signal });
+      const r = await reconcileOnce({ ...opts, table, apply: opts.apply ?? true, caller, signal: abort.signal, rerankLimiter: limiter });
       lastKey = key;
       cycles++;
+      const refused = (r.applied?.failedChanges.length ?? 0) + (r.applied?.failedHealthChecks.length ?? 0);
+      if (refused > 0) {
+        log?.error({ event: 'route53_refused', component: 'route53', failedChanges: r.applied?.failedChanges, failedHealthChecks: r.applied?.failedHealthChecks }, `route53: ${refused} change(s) refused; the rest was applied`);
+      } else if (r.applied && !r.plan.empty) {
+        log?.info({ event: 'route53_applied', component: 'route53', checksum: r.plan.checksum, summary: r.plan.summary, writes: r.writes, tableVersion: table.version }, 'route53: applied the table');
+      }
       opts.onCycle?.(r);
     } catch (err) {
       // Retry this table after the interval, not on every poll: a refusal
       // (safety threshold) or an outage would otherwise spin.
       lastKey = key;
-      if (!stopped) opts.onError?.(err);
+      if (!stopped) {
+        logError(err);
+        opts.onError?.(err);
+      }
     }
   };
+
+  function logError(err: unknown): void {
+    const code = loopErrorCode(err);
+    const hint =
+      code === 'E_R53_SAFETY_THRESHOLD'
+        ? 'a policy or ownership change this large is applied only when reviewed: check it with `edgesteer route53 plan`, then `edgesteer route53 apply --force` (or start the loop with --force)'
+        : 'retrying on the next interval or table change';
+    log?.error({ event: 'route53_error', component: 'route53', code, err: (err as Error)?.message }, `route53 reconcile failed (${code}); ${hint}`);
+  }
 
   const schedule = (): void => {
     if (stopped) return;

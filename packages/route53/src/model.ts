@@ -31,6 +31,11 @@ export interface RecordSet {
   /** A real id, or `pending:<edge>` for a check created during apply. */
   healthCheckId?: string;
   /**
+   * IP-based routing: the CIDR collection (a real id, or `pending:cidr` for
+   * the collection apply creates) and the location (`*` = default).
+   */
+  cidr?: { collectionId: string; locationName: string };
+  /**
    * Fields this model does not interpret (GeoLocation, MultiValueAnswer, …),
    * kept verbatim so a DELETE can repeat the record exactly.
    */
@@ -81,12 +86,12 @@ export interface AlarmSpec {
   namespace: string;
   metricName: string;
   dimensions: Array<{ name: string; value: string }>;
-  statistic: 'Average';
+  statistic: 'Sum' | 'Average';
   period: number;
   evaluationPeriods: number;
   datapointsToAlarm: number;
   threshold: number;
-  comparisonOperator: 'LessThanThreshold';
+  comparisonOperator: 'GreaterThanOrEqualToThreshold' | 'LessThanThreshold';
   treatMissingData: 'missing' | 'notBreaching' | 'breaching' | 'ignore';
 }
 
@@ -97,8 +102,25 @@ export interface ZoneRef {
   name: string;
 }
 
+/** Placeholder collection id of a CIDR collection that apply creates. */
+export const PENDING_CIDR = 'pending:cidr';
+
+/** The CIDR collection edgesteer wants: location name → CIDR blocks (normalised, sorted). */
+export interface CidrCollectionSpec {
+  name: string;
+  locations: Record<string, string[]>;
+}
+
+/** The CIDR collection as read back. */
+export interface CurrentCidrCollection extends CidrCollectionSpec {
+  id: string;
+  version: number;
+}
+
 /** Everything the reconciler wants to exist. */
 export interface DesiredState {
+  /** IP-based routing for the policy's `clientCidrs` (absent when no region lists any). */
+  cidrCollection?: CidrCollectionSpec;
   owner: string;
   zones: Array<ZoneRef & { units: DesiredUnit[] }>;
   /** Key: edge id. */
@@ -125,4 +147,6 @@ export interface CurrentState {
   healthChecks: CurrentHealthCheck[];
   /** Alarms whose name starts with `edgesteer-<owner>-`. */
   alarms: AlarmSpec[];
+  /** Our CIDR collection (by name), when it exists. */
+  cidrCollection?: CurrentCidrCollection;
 }

@@ -41,9 +41,49 @@ export function latencySetId(serviceId: string, regionId: string): string {
   return `${serviceId}-${regionId}`;
 }
 
-/** SetIdentifier of a failover record. */
-export function failoverSetId(serviceId: string, regionId: string, role: 'PRIMARY' | 'SECONDARY'): string {
-  return `${serviceId}-${regionId}-${role.toLowerCase()}`;
+/** SetIdentifier of a failover record; `level` > 0 for the deeper links of the failover chain. */
+export function failoverSetId(serviceId: string, regionId: string, role: 'PRIMARY' | 'SECONDARY', level = 0): string {
+  const id = level === 0 ? `${serviceId}-${regionId}-${role.toLowerCase()}` : `${serviceId}-${regionId}-${level}-${role.toLowerCase()}`;
+  // Route53: SetIdentifier is 1–128 characters.
+  if (id.length > 128) throw new Route53Error('E_R53_NAME_TOO_LONG', `set identifier ${id} is longer than 128 characters; use shorter service or region ids`);
+  return id;
+}
+
+/**
+ * Name of link `level` of a failover chain: level 0 is the set the latency
+ * (or CIDR) record aliases; level k > 0 is `_k.<level-0 name>`, the target
+ * of level k−1's SECONDARY alias.
+ */
+export function chainLevelName(setName: string, level: number): string {
+  return level === 0 ? setName : checkLength(`_${level}.${setName}`);
+}
+
+/**
+ * Where the latency records of a service go when CIDR routing owns the
+ * service's name: `_latency.<service>._edgesteer.<zone>`, the alias target
+ * of the CIDR default location `*`.
+ */
+export function latencySetName(serviceId: string, zone: string): string {
+  return checkLength(`_latency.${serviceId}.${FAILOVER_LABEL}.${zone}`);
+}
+
+/** SetIdentifier of the CIDR record of (service, location). */
+export function cidrSetId(serviceId: string, location: string): string {
+  return location === '*' ? `${serviceId}-cidr-default` : `${serviceId}-cidr-${location}`;
+}
+
+/** Name of the CIDR collection of an owner (one per owner, account-wide). */
+export function cidrCollectionName(owner: string): string {
+  return `edgesteer-${owner}`.slice(0, 64);
+}
+
+/**
+ * CIDR location name of a region: Route53 allows 1–16 characters of
+ * [0-9A-Za-z_-]; longer region ids get a stable hashed name.
+ */
+export function cidrLocationName(regionId: string): string {
+  if (/^[0-9A-Za-z_-]{1,16}$/.test(regionId)) return regionId;
+  return 'r-' + createHash('sha256').update(regionId).digest('hex').slice(0, 14);
 }
 
 /**

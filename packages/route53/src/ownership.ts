@@ -32,6 +32,8 @@ export function markerFor(record: RecordSet, owner: string, service: string): Re
   if (record.region !== undefined) m.region = record.region;
   if (record.failover !== undefined) m.failover = record.failover;
   if (record.weight !== undefined) m.weight = record.weight;
+  // IP-based routing: same collection and location (Route53 wants one routing policy per name and type).
+  if (record.cidr !== undefined) m.cidr = { ...record.cidr };
   return m;
 }
 

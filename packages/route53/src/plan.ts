@@ -9,6 +9,7 @@ import { diffAlarm, parseAlarmDescription } from './alarms.js';
 import { checksumOf } from './checksum.js';
 import { diffHealthCheck, needsReplacement } from './health-checks.js';
 import {
+  PENDING_CIDR,
   PENDING_PREFIX,
   recordKey,
   type AlarmSpec,
@@ -36,6 +37,13 @@ export interface PlannedChange {
   /** True for ownership marker records. */
   marker: boolean;
   why: ChangeReason;
+  /**
+   * `health`: a re-rank of a failover chain (the same record now points at
+   * another edge because the table's ranking moved: health or RTT). Not
+   * counted by the 30% gate; bounded by the re-rank limit instead. Absent =
+   * caused by the policy or ownership (counted by the gate).
+   */
+  cause?: 'health';
 }
 
 /** Changes that must land in the same batch, in this order. */
@@ -87,6 +95,22 @@ export interface Conflict {
   reason: string;
 }
 
+/** A change to the CIDR collection (IP-based routing for the policy's clientCidrs). */
+export interface CidrChange {
+  action: 'create' | 'update' | 'delete';
+  name: string;
+  /** Existing collection (update, delete). */
+  id?: string;
+  /** CollectionVersion read (optimistic locking for ChangeCidrCollection). */
+  version?: number;
+  /** Blocks to add per location (PUT), applied before the records. */
+  put: Array<{ location: string; blocks: string[] }>;
+  /** Blocks to remove per location (DELETE_IF_EXISTS), applied after the records. */
+  remove: Array<{ location: string; blocks: string[] }>;
+  /** Locations that still have blocks after the change (a block moving between two of them moves in one request). */
+  staying: string[];
+}
+
 /** Counts for the summary line and the safety check. */
 export interface PlanSummary {
   records: { create: number; update: number; delete: number };
@@ -96,8 +120,10 @@ export interface PlanSummary {
   conflicts: number;
   /** Records (not markers) that carry our marker now. */
   ownedRecords: number;
-  /** Owned records this plan updates or deletes. */
+  /** Owned records this plan updates or deletes because of the policy or ownership (what the 30% gate counts). */
   touchedOwned: number;
+  /** Owned records re-pointed by a health/RTT re-rank (not counted by the gate). */
+  reranked: number;
 }
 
 /** A reviewed-and-applied unit of work. */
@@ -107,6 +133,8 @@ export interface Plan {
   zones: ZonePlan[];
   healthChecks: HealthCheckChange[];
   alarms: AlarmChange[];
+  /** The CIDR collection change, if any. */
+  cidr?: CidrChange;
   conflicts: Conflict[];
   warnings: string[];
   summary: PlanSummary;
@@ -134,20 +162,66 @@ export function buildPlan(desired: DesiredState, current: CurrentState, opts: Pl
   const alarms = planAlarms(desired, current.alarms, conflicts);
   const alarmWrites = new Set(alarms.filter((a) => a.action === 'put').map((a) => a.edge));
   const hc = planHealthChecks(desired, current.healthChecks, refCount, alarmWrites);
+  // Which edge each existing check belongs to: tells a re-rank (same record, other edge) from a policy change.
+  const edgeOfCheck = new Map<string, string>();
+  for (const h of current.healthChecks) if (h.tags[TAG_OWNER] === owner && h.tags[TAG_EDGE] !== undefined) edgeOfCheck.set(h.id, h.tags[TAG_EDGE]!);
+  const cidr = planCidr(desired, current);
+  const cidrId = desired.cidrCollection ? (current.cidrCollection?.id ?? PENDING_CIDR) : undefined;
   const zones: ZonePlan[] = [];
   let ownedRecords = 0;
   let touchedOwned = 0;
+  let reranked = 0;
   for (const dz of desired.zones) {
     const cz = current.zones.find((z) => z.hostedZoneId === dz.hostedZoneId);
-    const r = planZone(dz, cz?.records ?? [], owner, hc.resolve, opts.takeOwnership === true, conflicts);
+    const r = planZone(dz, cz?.records ?? [], owner, hc.resolve, opts.takeOwnership === true, conflicts, edgeOfCheck, cidrId);
     ownedRecords += r.owned;
     touchedOwned += r.touched;
+    reranked += r.reranked;
     zones.push({ hostedZoneId: dz.hostedZoneId, zone: dz.name, units: r.units });
   }
-  const summary = summarize(zones, hc.changes, alarms, conflicts.length, ownedRecords, touchedOwned);
-  const empty = zones.every((z) => z.units.length === 0) && hc.changes.length === 0 && alarms.length === 0;
-  const body = { owner, zones, healthChecks: hc.changes, alarms };
-  return { version: 1, ...body, conflicts, warnings: opts.warnings ?? [], summary, empty, checksum: checksumOf(body) };
+  return finishPlan({ owner, zones, healthChecks: hc.changes, alarms, ...(cidr ? { cidr } : {}) }, conflicts, opts.warnings ?? [], ownedRecords, touchedOwned, reranked);
+}
+
+/** Summary, emptiness and checksum of a plan body (also after units were deferred). */
+export function finishPlan(
+  body: { owner: string; zones: ZonePlan[]; healthChecks: HealthCheckChange[]; alarms: AlarmChange[]; cidr?: CidrChange },
+  conflicts: Conflict[],
+  warnings: string[],
+  ownedRecords: number,
+  touchedOwned: number,
+  reranked: number,
+): Plan {
+  const summary = summarize(body.zones, body.healthChecks, body.alarms, conflicts.length, ownedRecords, touchedOwned, reranked);
+  const empty = body.zones.every((z) => z.units.length === 0) && body.healthChecks.length === 0 && body.alarms.length === 0 && body.cidr === undefined;
+  return { version: 1, ...body, conflicts, warnings, summary, empty, checksum: checksumOf(body) };
+}
+
+/** The CIDR collection diff: create it, move blocks between locations, or delete it when no longer wanted. */
+function planCidr(desired: DesiredState, current: CurrentState): CidrChange | undefined {
+  const want = desired.cidrCollection;
+  const cur = current.cidrCollection;
+  if (!want && !cur) return undefined;
+  if (!want) {
+    const remove = Object.entries(cur!.locations).filter(([, b]) => b.length > 0).map(([location, blocks]) => ({ location, blocks }));
+    return { action: 'delete', name: cur!.name, id: cur!.id, version: cur!.version, put: [], remove, staying: [] };
+  }
+  const put: CidrChange['put'] = [];
+  const remove: CidrChange['remove'] = [];
+  const have = cur?.locations ?? {};
+  for (const [location, blocks] of Object.entries(want.locations).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const h = new Set(have[location] ?? []);
+    const add = blocks.filter((b) => !h.has(b));
+    if (add.length > 0) put.push({ location, blocks: add });
+  }
+  for (const [location, blocks] of Object.entries(have).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const w = new Set(want.locations[location] ?? []);
+    const drop = blocks.filter((b) => !w.has(b));
+    if (drop.length > 0) remove.push({ location, blocks: drop });
+  }
+  const staying = Object.keys(want.locations).sort();
+  if (!cur) return { action: 'create', name: want.name, put, remove: [], staying };
+  if (put.length === 0 && remove.length === 0) return undefined;
+  return { action: 'update', name: cur.name, id: cur.id, version: cur.version, put, remove, staying };
 }
 
 /** Field names that differ between a current and a desired record. */
@@ -160,6 +234,7 @@ export function diffRecord(current: RecordSet, desired: RecordSet): string[] {
   if (current.failover !== desired.failover) out.push('failover');
   if (current.weight !== desired.weight) out.push('weight');
   if (current.healthCheckId !== desired.healthCheckId) out.push('healthCheckId');
+  if (current.cidr?.collectionId !== desired.cidr?.collectionId || current.cidr?.locationName !== desired.cidr?.locationName) out.push('cidr');
   if (current.extra !== undefined && Object.keys(current.extra).length > 0) out.push('extra');
   return out;
 }
@@ -208,7 +283,9 @@ function planZone(
   resolve: (edge: string) => string,
   takeOwnership: boolean,
   conflicts: Conflict[],
-): { units: PlanUnit[]; owned: number; touched: number } {
+  edgeOfCheck: ReadonlyMap<string, string>,
+  cidrId: string | undefined,
+): { units: PlanUnit[]; owned: number; touched: number; reranked: number } {
   const byKey = new Map<string, RecordSet>();
   const keyOf = new Map<RecordSet, string>();
   const byName = new Map<string, RecordSet[]>();
@@ -238,8 +315,12 @@ function planZone(
   };
 
   let touched = 0;
+  let reranked = 0;
   const builders: UnitBuilder[] = [];
   const anchors = new Map<string, UnitBuilder>();
+  // Unit writing the latency or CIDR records at a name: records of the other
+  // routing kind left at that name go in the same batch, before the writes.
+  const nameWriters = new Map<string, UnitBuilder>();
   const displaced = new Set<string>();
 
   for (const du of dz.units) {
@@ -247,8 +328,10 @@ function planZone(
     builders.push(u);
     for (const raw of du.records) {
       const { healthCheckEdge, ...rest } = raw;
-      const want: RecordSet = healthCheckEdge !== undefined ? { ...rest, healthCheckId: resolve(healthCheckEdge) } : rest;
+      let want: RecordSet = healthCheckEdge !== undefined ? { ...rest, healthCheckId: resolve(healthCheckEdge) } : rest;
+      if (want.cidr && cidrId !== undefined) want = { ...want, cidr: { ...want.cidr, collectionId: cidrId } };
       if (want.failover) anchors.set(`${want.name}|${want.type}`, u);
+      else if (!nameWriters.has(`${want.name}|${want.type}`)) nameWriters.set(`${want.name}|${want.type}`, u);
       const writes = want.failover ? u.failoverWrites : u.latencyWrites;
 
       // Records Route53 would not let ours sit beside: a CNAME at the name,
@@ -291,8 +374,17 @@ function planZone(
       } else if (recOwner === owner) {
         const changed = diffRecord(cur, want);
         if (changed.length > 0) {
-          writes.push({ action: 'UPSERT', record: want, before: cur, changed, marker: false, why: 'update' });
-          touched++;
+          // A chain link that now points at another edge: the table re-ranked (health/RTT).
+          const curEdge = cur.healthCheckId !== undefined ? edgeOfCheck.get(cur.healthCheckId) : undefined;
+          const rerank = want.failover !== undefined && healthCheckEdge !== undefined && curEdge !== undefined && curEdge !== healthCheckEdge && !changed.includes('ttl');
+          const c: PlannedChange = { action: 'UPSERT', record: want, before: cur, changed, marker: false, why: 'update' };
+          if (rerank) {
+            c.cause = 'health';
+            reranked++;
+          } else {
+            touched++;
+          }
+          writes.push(c);
         }
       } else if (takeOwnership) {
         const changed = diffRecord(cur, want);
@@ -330,8 +422,9 @@ function planZone(
     if (displaced.has(key)) continue;
     const marker = markers.get(key)!.marker;
     const isLatencyAlias = r.failover === undefined && r.alias !== undefined;
-    const u = unitFor(isLatencyAlias ? `${r.alias!.dnsName}|${r.type}` : `${r.name}|${r.type}`);
-    const bucket = isLatencyAlias ? u.latencyDeletes : u.failoverDeletes;
+    const writer = r.failover === undefined ? nameWriters.get(`${r.name}|${r.type}`) : undefined;
+    const u = writer ?? unitFor(isLatencyAlias ? `${r.alias!.dnsName}|${r.type}` : `${r.name}|${r.type}`);
+    const bucket = writer || isLatencyAlias ? u.latencyDeletes : u.failoverDeletes;
     bucket.push({ action: 'DELETE', record: r, marker: false, why: 'delete' });
     bucket.push({ action: 'DELETE', record: marker, marker: true, why: 'marker' });
   }
@@ -344,7 +437,7 @@ function planZone(
   const units = [...builders, ...[...deleteUnits.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))]
     .map(flatten)
     .filter((u) => u.changes.length > 0);
-  return { units, owned, touched };
+  return { units, owned, touched, reranked };
 }
 
 // ---------------------------------------------------------- health checks
@@ -447,6 +540,7 @@ function summarize(
   conflicts: number,
   ownedRecords: number,
   touchedOwned: number,
+  reranked: number,
 ): PlanSummary {
   const s: PlanSummary = {
     records: { create: 0, update: 0, delete: 0 },
@@ -456,6 +550,7 @@ function summarize(
     conflicts,
     ownedRecords,
     touchedOwned,
+    reranked,
   };
   for (const z of zones) {
     for (const u of z.units) {

@@ -19,6 +19,16 @@ export interface RetryOptions {
   random?: () => number;
   /** Called before each backoff sleep. */
   onRetry?: (info: { attempt: number; delayMs: number; code: string }) => void;
+  /**
+   * Attempts that may fail without any answer from the endpoint (refused,
+   * reset, timed out, unresolvable) before the call gives up with
+   * E_R53_UNREACHABLE. Default 3.
+   */
+  networkAttempts?: number;
+  /** …or once this long has passed since the first attempt without an answer, ms. Default 8,000 (so a dead endpoint fails within 10 s). */
+  networkDeadlineMs?: number;
+  /** Names the endpoint in the E_R53_UNREACHABLE message. */
+  endpoint?: string;
 }
 
 const RETRYABLE_CODES = new Set([
@@ -34,7 +44,15 @@ const RETRYABLE_CODES = new Set([
   'RequestTimeout',
   'RequestTimeoutException',
 ]);
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'TimeoutError']);
+
+/** True when the endpoint never answered (no HTTP status): refused, reset, timed out, unresolvable. */
+export function isNetworkError(err: unknown): boolean {
+  if (httpStatus(err) !== undefined) return false;
+  const code = errorCode(err);
+  const cause = (err as { cause?: { code?: string } })?.cause?.code;
+  return NETWORK_CODES.has(code) || (cause !== undefined && NETWORK_CODES.has(cause));
+}
 
 /** The AWS error code of an SDK error (name, Code, or the network errno). */
 export function errorCode(err: unknown): string {
@@ -69,12 +87,34 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
   const cap = opts.capMs ?? 20_000;
   const sleep = opts.sleep ?? realSleep;
   const random = opts.random ?? Math.random;
+  const netMax = opts.networkAttempts ?? 3;
+  const netDeadline = opts.networkDeadlineMs ?? 8000;
+  const t0 = Date.now();
+  let networkFailures = 0;
   for (let attempt = 1; ; attempt++) {
+    const tAttempt = Date.now();
     try {
       return await fn(attempt);
     } catch (err) {
       if (!isRetryable(err)) throw err;
       const code = errorCode(err);
+      if (isNetworkError(err)) {
+        networkFailures++;
+        const elapsed = Date.now() - t0;
+        const delay = backoffMs(attempt - 1, base, cap, random);
+        // Another attempt may take as long as this one did (a timeout): only try if it can end before the deadline.
+        const lastMs = Date.now() - tAttempt;
+        if (networkFailures >= netMax || elapsed + delay + lastMs >= netDeadline) {
+          throw new Route53Error(
+            'E_R53_UNREACHABLE',
+            `cannot reach ${opts.endpoint ?? 'the AWS endpoint'}: ${code} (${(err as Error).message}) on ${networkFailures} attempt(s) in ${(elapsed / 1000).toFixed(1)} s; check --endpoint / --cloudwatch-endpoint and the network (attempts: --retries)`,
+            { code, endpoint: opts.endpoint },
+          );
+        }
+        opts.onRetry?.({ attempt, delayMs: delay, code });
+        await sleep(delay, signal);
+        continue;
+      }
       if (attempt >= max) {
         throw new Route53Error('E_R53_RETRIES_EXHAUSTED', `gave up after ${attempt} attempts, last error ${code}: ${(err as Error).message}; the next run resumes where this one stopped`, { code });
       }

@@ -1,7 +1,11 @@
 /**
- * The safety threshold: a plan that updates or deletes more than 30% of the
- * records we own (when we own at least 10) is more likely a wrong policy or
- * table than an intended change, and is refused without --force.
+ * The safety threshold (the gate): a plan whose POLICY or OWNERSHIP changes
+ * (deletions, removed services, TTL/address edits, take-over) update or
+ * delete more than 30% of the records we own (when we own at least 10) is
+ * more likely a wrong policy than an intended change, and is refused without
+ * --force. Health- and RTT-driven re-ranks of failover chains are not
+ * counted: they are what Route53 is for, and are bounded by the re-rank
+ * limit instead (rerank-limit.ts).
  */
 import type { Plan } from './plan.js';
 
@@ -31,6 +35,6 @@ export function safetyCheck(plan: Plan, opts: SafetyOptions = {}): SafetyResult 
   return {
     exceeds,
     fraction,
-    message: `this plan updates or deletes ${touchedOwned} of ${ownedRecords} owned records (${pct(fraction)}, limit ${pct(max)}); apply refuses without --force`,
+    message: `this plan's policy/ownership changes update or delete ${touchedOwned} of ${ownedRecords} owned records (${pct(fraction)}, limit ${pct(max)}; health/RTT re-ranks not counted); apply refuses without --force`,
   };
 }

@@ -7,7 +7,7 @@ import type { AlarmSpec, HealthCheckSpec, RecordSet } from './model.js';
 import { bareId, normalizeName } from './names.js';
 
 const MODELLED_RECORD_FIELDS = new Set([
-  'Name', 'Type', 'SetIdentifier', 'Region', 'Failover', 'Weight', 'TTL', 'ResourceRecords', 'AliasTarget', 'HealthCheckId',
+  'Name', 'Type', 'SetIdentifier', 'Region', 'Failover', 'Weight', 'TTL', 'ResourceRecords', 'AliasTarget', 'HealthCheckId', 'CidrRoutingConfig',
 ]);
 
 /** SDK record → model (names normalised; unknown fields kept in `extra`). */
@@ -27,6 +27,7 @@ export function recordFromSdk(r: ResourceRecordSet): RecordSet {
     };
   }
   if (r.HealthCheckId !== undefined) out.healthCheckId = r.HealthCheckId;
+  if (r.CidrRoutingConfig !== undefined) out.cidr = { collectionId: r.CidrRoutingConfig.CollectionId ?? '', locationName: r.CidrRoutingConfig.LocationName ?? '' };
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(r)) if (!MODELLED_RECORD_FIELDS.has(k) && v !== undefined) extra[k] = v;
   if (Object.keys(extra).length > 0) out.extra = extra;
@@ -46,6 +47,7 @@ export function recordToSdk(r: RecordSet): ResourceRecordSet {
     out.AliasTarget = { HostedZoneId: r.alias.hostedZoneId, DNSName: r.alias.dnsName, EvaluateTargetHealth: r.alias.evaluateTargetHealth };
   }
   if (r.healthCheckId !== undefined) out.HealthCheckId = r.healthCheckId;
+  if (r.cidr !== undefined) out.CidrRoutingConfig = { CollectionId: r.cidr.collectionId, LocationName: r.cidr.locationName };
   return out;
 }
 

@@ -21,6 +21,10 @@
  *   exist at that point of the batch (so a batch must create a failover set
  *   before the latency record aliasing it);
  * - HealthCheckId must name an existing health check;
+ * - documented value constraints: TTL 0–2,147,483,647, Weight 0–255,
+ *   SetIdentifier 1–128 characters, Region one of Route53's latency regions;
+ * - IP-based routing: CidrRoutingConfig names an existing collection and
+ *   one of its locations (or `*`), one collection per name and type;
  * - limits: 1,000 ResourceRecord elements and 32,000 Value characters per
  *   request, UPSERT counting twice (an alias change counts as one element).
  */
@@ -41,6 +45,17 @@ export type BatchOutcome =
 /** Per-request limits. */
 export const LIMITS = { maxRecords: 1000, maxValueChars: 32_000 };
 
+/** Route53's latency regions (ResourceRecordSet.Region, API reference). */
+export const LATENCY_REGIONS = new Set([
+  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'ca-west-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-central-2',
+  'eu-north-1', 'eu-south-1', 'eu-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-7',
+  'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-east-1', 'ap-east-2', 'ap-south-1', 'ap-south-2', 'sa-east-1', 'me-south-1', 'me-central-1',
+  'il-central-1', 'af-south-1', 'mx-central-1', 'cn-north-1', 'cn-northwest-1', 'us-gov-west-1', 'us-gov-east-1',
+]);
+
+/** What the batch rules need to know about CIDR collections. */
+export type CidrLookup = (collectionId: string) => { locations: ReadonlySet<string> } | undefined;
+
 const TYPES = new Set(['A', 'AAAA', 'CAA', 'CNAME', 'DS', 'MX', 'NAPTR', 'NS', 'PTR', 'SOA', 'SPF', 'SRV', 'TXT', 'HTTPS', 'SVCB', 'TLSA', 'SSHFP']);
 
 /** Validates and applies a batch to a copy of `records`. */
@@ -50,6 +65,7 @@ export function applyBatch(
   records: ReadonlyMap<string, StoredRecord>,
   changes: readonly ParsedChange[],
   healthCheckExists: (id: string) => boolean,
+  cidr: CidrLookup = () => undefined,
 ): BatchOutcome {
   if (changes.length === 0) return { ok: false, form: 'error', messages: ['Invalid request: the change batch has no changes'] };
   let rr = 0;
@@ -66,7 +82,7 @@ export function applyBatch(
   if (outside.length > 0) {
     return { ok: false, form: 'error', messages: outside.map((c) => `RRSet with DNS name ${c.record.Name} is not permitted in zone ${zoneName}`) };
   }
-  const shapeErrors = changes.flatMap((c) => shapeProblems(c, healthCheckExists));
+  const shapeErrors = changes.flatMap((c) => shapeProblems(c, healthCheckExists, cidr));
   if (shapeErrors.length > 0) return { ok: false, form: 'messages', messages: shapeErrors };
 
   const work = new Map(records);
@@ -113,14 +129,25 @@ function fail(message: string): BatchOutcome {
   return { ok: false, form: 'messages', messages: [message] };
 }
 
-function shapeProblems(c: ParsedChange, healthCheckExists: (id: string) => boolean): string[] {
+function shapeProblems(c: ParsedChange, healthCheckExists: (id: string) => boolean, cidr: CidrLookup): string[] {
   const r = c.record;
   const where = `in Change with [Action=${c.action}, Name=${r.Name}, Type=${r.Type}${r.SetIdentifier !== undefined ? `, SetIdentifier=${r.SetIdentifier}` : ''}]`;
   const out: string[] = [];
   if (!TYPES.has(r.Type)) out.push(`Invalid request: unsupported Type ${r.Type} ${where}`);
-  const policies = [r.Region, r.Failover, r.Weight, r.GeoLocation, r.MultiValueAnswer].filter((x) => x !== undefined).length;
+  const policies = [r.Region, r.Failover, r.Weight, r.GeoLocation, r.MultiValueAnswer, r.CidrRoutingConfig].filter((x) => x !== undefined).length;
   if (r.SetIdentifier !== undefined && policies !== 1) {
-    out.push(`Invalid request: Expected exactly one of [Weight, Region, Failover, GeoLocation, MultiValueAnswer], but found ${policies === 0 ? 'none' : 'more than one'} ${where}`);
+    out.push(`Invalid request: Expected exactly one of [Weight, Region, Failover, GeoLocation, MultiValueAnswer, CidrRoutingConfig], but found ${policies === 0 ? 'none' : 'more than one'} ${where}`);
+  }
+  // Documented value constraints (ResourceRecordSet, API reference).
+  if (r.SetIdentifier !== undefined && (r.SetIdentifier.length < 1 || r.SetIdentifier.length > 128)) out.push(`1 validation error detected: Value at 'setIdentifier' failed to satisfy constraint: Member must have length between 1 and 128 ${where}`);
+  if (r.TTL !== undefined && !(Number.isInteger(r.TTL) && r.TTL >= 0 && r.TTL <= 2_147_483_647)) out.push(`1 validation error detected: Value '${r.TTL}' at 'TTL' failed to satisfy constraint: Member must have value between 0 and 2147483647 ${where}`);
+  if (r.Weight !== undefined && !(Number.isInteger(r.Weight) && r.Weight >= 0 && r.Weight <= 255)) out.push(`1 validation error detected: Value '${r.Weight}' at 'weight' failed to satisfy constraint: Member must have value between 0 and 255 ${where}`);
+  if (r.Region !== undefined && !LATENCY_REGIONS.has(r.Region)) out.push(`1 validation error detected: Value '${r.Region}' at 'region' failed to satisfy constraint: Member must satisfy enum value set ${where}`);
+  if (r.CidrRoutingConfig !== undefined && c.action !== 'DELETE') {
+    const col = cidr(r.CidrRoutingConfig.CollectionId);
+    const loc = r.CidrRoutingConfig.LocationName;
+    if (!col) out.push(`NoSuchCidrCollection: CIDR collection ${r.CidrRoutingConfig.CollectionId} does not exist ${where}`);
+    else if (loc !== '*' && !col.locations.has(loc)) out.push(`NoSuchCidrLocation: location ${loc} does not exist in CIDR collection ${r.CidrRoutingConfig.CollectionId} ${where}`);
   }
   if (r.SetIdentifier === undefined && policies > 0) out.push(`Invalid request: Missing field 'SetIdentifier' ${where}`);
   if (r.Failover !== undefined && r.Failover !== 'PRIMARY' && r.Failover !== 'SECONDARY') out.push(`Invalid request: Failover must be PRIMARY or SECONDARY ${where}`);
@@ -160,6 +187,10 @@ function nameProblems(atName: readonly StoredRecord[], written: StoredRecord): s
     if (kinds.size > 1) {
       return `Tried to create resource record set ${describeForError(written)} with ${routingKind(written)} routing but records with the same name and type use ${[...kinds].filter((k) => k !== routingKind(written)).join(', ')} routing`;
     }
+    const collections = new Set(group.map((r) => r.CidrRoutingConfig?.CollectionId).filter((x) => x !== undefined));
+    if (collections.size > 1) return `Tried to create resource record set ${describeForError(written)} but records with the same name and type must use one CIDR collection`;
+    const locs = group.map((r) => r.CidrRoutingConfig?.LocationName).filter((x) => x !== undefined);
+    if (new Set(locs).size !== locs.length) return `Tried to create resource record set ${describeForError(written)} but another record with the same name and type already uses location ${written.CidrRoutingConfig?.LocationName}`;
     for (const role of ['PRIMARY', 'SECONDARY']) {
       if (group.filter((r) => r.Failover === role).length > 1) {
         return `Tried to create resource record set ${describeForError(written)} but a ${role} failover record with the same name and type already exists`;

@@ -14,9 +14,14 @@
  * - a record is healthy when its health check (if any) is healthy and, for
  *   an alias with EvaluateTargetHealth into one of the endpoint's zones,
  *   when the target has at least one healthy record.
+ * - IP-based (CIDR): the record whose location holds the longest CIDR block
+ *   containing the client's address, else the default location `*`; if the
+ *   chosen location's record is unhealthy, the default if that is healthy
+ *   (as Route53 does for geolocation), else the chosen one.
  * - an alias into one of the endpoint's zones is followed; an alias to
  *   anything else (a load balancer) ends the walk with `aliasTarget`.
  */
+import { isIPv4 } from 'node:net';
 import type { StoredRecord } from './records.js';
 import { normName } from './records.js';
 
@@ -83,12 +88,46 @@ export interface EvalWorld {
   /** Zones by id: name and records. */
   zones: Map<string, { name: string; records: Map<string, StoredRecord> }>;
   healthCheck(id: string): HealthCheckView | undefined;
+  /** CIDR collections by id: location → blocks. */
+  cidrCollection?(id: string): ReadonlyMap<string, ReadonlySet<string>> | undefined;
 }
 
-/** Resolves (name, type) for a client in `clientRegion`. */
-export function evaluate(world: EvalWorld, name: string, type: string, clientRegion: string, health?: HealthInput): EvalResult | undefined {
+/** Who asks: the client's AWS region (latency) and, for IP-based routing, its address. */
+export interface EvalClient {
+  awsRegion: string;
+  ip?: string;
+}
+
+/** Resolves (name, type) for a client in `clientRegion` (or a full client). */
+export function evaluate(world: EvalWorld, name: string, type: string, client: string | EvalClient, health?: HealthInput): EvalResult | undefined {
   const isHealthy = healthFn(world, health);
-  return walk(world, normName(name), type, clientRegion, isHealthy, 0);
+  const c = typeof client === 'string' ? { awsRegion: client } : client;
+  return walk(world, normName(name), type, c, isHealthy, 0);
+}
+
+/** Address bytes (IPv4 or IPv6). */
+function ipBytes(ip: string): number[] {
+  if (isIPv4(ip)) return ip.split('.').map(Number);
+  const [head = '', tail] = ip.toLowerCase().split('::');
+  const parse = (x: string): number[] => (x === '' ? [] : x.split(':').map((h) => parseInt(h, 16)));
+  const h = parse(head);
+  const t = tail === undefined ? [] : parse(tail);
+  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill(0), ...t];
+  return groups.flatMap((g) => [(g >> 8) & 0xff, g & 0xff]);
+}
+
+/** Prefix length of `block` if it contains `ip`, else -1. */
+function cidrMatch(block: string, ip: string): number {
+  const [net = '', lenText = ''] = block.split('/');
+  const len = Number(lenText);
+  if (isIPv4(net) !== isIPv4(ip)) return -1;
+  const a = ipBytes(net);
+  const b = ipBytes(ip);
+  for (let bit = 0; bit < len; bit++) {
+    const mask = 0x80 >> (bit % 8);
+    if ((a[bit >> 3]! & mask) !== (b[bit >> 3]! & mask)) return -1;
+  }
+  return len;
 }
 
 function healthFn(world: EvalWorld, health: HealthInput | undefined): (id: string) => boolean {
@@ -123,12 +162,34 @@ function recordHealthy(world: EvalWorld, r: StoredRecord, isHealthy: (id: string
   return true;
 }
 
-function choose(world: EvalWorld, group: StoredRecord[], clientRegion: string, isHealthy: (id: string) => boolean, depth: number): StoredRecord | undefined {
+function choose(world: EvalWorld, group: StoredRecord[], client: EvalClient, isHealthy: (id: string) => boolean, depth: number): StoredRecord | undefined {
+  const clientRegion = client.awsRegion;
   if (group.length === 0) return undefined;
   const healthy = (r: StoredRecord): boolean => recordHealthy(world, r, isHealthy, depth);
   const simple = group.find((r) => r.SetIdentifier === undefined);
   if (simple) return simple;
   const first = group[0]!;
+  if (first.CidrRoutingConfig !== undefined) {
+    const locations = world.cidrCollection?.(first.CidrRoutingConfig.CollectionId);
+    let best: StoredRecord | undefined;
+    let bestLen = -1;
+    if (client.ip !== undefined && locations) {
+      for (const r of group) {
+        const blocks = locations.get(r.CidrRoutingConfig?.LocationName ?? '');
+        for (const b of blocks ?? []) {
+          const len = cidrMatch(b, client.ip);
+          if (len > bestLen) {
+            bestLen = len;
+            best = r;
+          }
+        }
+      }
+    }
+    const fallback = group.find((r) => r.CidrRoutingConfig?.LocationName === '*');
+    if (!best) return fallback;
+    if (!healthy(best) && fallback && healthy(fallback)) return fallback;
+    return best;
+  }
   if (first.Region !== undefined) {
     const byDistance = [...group].sort((a, b) => regionDistanceKm(clientRegion, a.Region!) - regionDistanceKm(clientRegion, b.Region!) || (a.Region! < b.Region! ? -1 : 1));
     return byDistance.find(healthy) ?? byDistance[0];
@@ -144,13 +205,17 @@ function choose(world: EvalWorld, group: StoredRecord[], clientRegion: string, i
   return byWeight.find(healthy) ?? byWeight[0];
 }
 
-function walk(world: EvalWorld, name: string, type: string, clientRegion: string, isHealthy: (id: string) => boolean, depth: number): EvalResult | undefined {
+function walk(world: EvalWorld, name: string, type: string, clientRegion: EvalClient, isHealthy: (id: string) => boolean, depth: number): EvalResult | undefined {
   if (depth > 8) return undefined;
   const at = recordsAt(world, name, type);
   if (!at) return undefined;
   const r = choose(world, at.records, clientRegion, isHealthy, depth);
   if (!r) return undefined;
-  const step: EvalStep = { name: r.Name, type: r.Type, routing: r.Region !== undefined ? `latency ${r.Region}` : r.Failover !== undefined ? `failover ${r.Failover}` : r.Weight !== undefined ? `weighted ${r.Weight}` : 'simple' };
+  const step: EvalStep = {
+    name: r.Name,
+    type: r.Type,
+    routing: r.CidrRoutingConfig !== undefined ? `cidr ${r.CidrRoutingConfig.LocationName}` : r.Region !== undefined ? `latency ${r.Region}` : r.Failover !== undefined ? `failover ${r.Failover}` : r.Weight !== undefined ? `weighted ${r.Weight}` : 'simple',
+  };
   if (r.SetIdentifier !== undefined) step.setIdentifier = r.SetIdentifier;
   if (r.AliasTarget) {
     if (world.zones.has(r.AliasTarget.HostedZoneId)) {

@@ -6,7 +6,7 @@
  */
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { PolicySchema, type Policy, type PolicyInput } from '@edgesteer/policy';
-import type { RoutingTable, RouteEntry } from '@edgesteer/core';
+import { policyHash, type RoutingTable, type RouteEntry } from '@edgesteer/core';
 
 /** Fake credentials for the SDK (the endpoint does not verify signatures). */
 export const TEST_CREDENTIALS = { accessKeyId: 'AKIDEDGESTEERTEST', secretAccessKey: 'edgesteer-test-secret' };
@@ -51,9 +51,9 @@ export function makePolicy(shape: PolicyShape = {}): Policy {
     ['ap', 'ap-southeast-1'],
   ];
   const edges = shape.edges ?? [
-    { id: 'eu-1', region: 'eu', ipv4: ['127.0.1.1'] },
-    { id: 'us-1', region: 'us', ipv4: ['127.0.2.1'] },
-    { id: 'ap-1', region: 'ap', ipv4: ['127.0.3.1'] },
+    { id: 'eu-1', region: 'eu', ipv4: ['203.0.113.11'] },
+    { id: 'us-1', region: 'us', ipv4: ['203.0.113.21'] },
+    { id: 'ap-1', region: 'ap', ipv4: ['203.0.113.31'] },
   ];
   const services = shape.services ?? [{ id: 'cdn', name: `cdn.${zone}`, edges: edges.map((e) => e.id) }];
   const input: PolicyInput = {
@@ -104,7 +104,7 @@ export function tableFor(policy: Policy, down: readonly string[] = [], version =
   }
   const edges: RoutingTable['edges'] = {};
   for (const e of policy.edges) edges[e.id] = { up: !down.includes(e.id), drain: e.drain };
-  return { version, hash: `test-${version}-${down.join(',')}`, policyHash: 'test', generatedAt: 0, services, edges };
+  return { version, hash: `test-${version}-${down.join(',')}`, policyHash: policyHash(policy), generatedAt: 0, services, edges };
 }
 
 /** Fast retry/pacing settings for tests (no real 5 req/s pacing, millisecond backoff). */

@@ -81,6 +81,23 @@ export function withDefaults(c: StoredHealthCheckConfig): StoredHealthCheckConfi
   return out;
 }
 
+/**
+ * Addresses Route53's checkers (on the internet) cannot reach, which
+ * CreateHealthCheck refuses (API reference, HealthCheckConfig.IPAddress:
+ * local, private, non-routable, multicast; RFC 5735 / 6598 / 5156): this,
+ * private, shared (CGN), loopback, link-local, multicast and reserved IPv4;
+ * unspecified, loopback, unique-local, link-local and multicast IPv6. The
+ * documentation ranges stay allowed so tests can use them as data.
+ */
+export function unreachableForCheckers(ip: string): boolean {
+  if (isIP(ip) === 4) {
+    const [a = 0, b = 0] = ip.split('.').map(Number);
+    return a === 0 || a === 10 || a === 127 || (a === 100 && b >= 64 && b < 128) || (a === 169 && b === 254) || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168) || a >= 224;
+  }
+  const l = ip.toLowerCase();
+  return l === '::' || l === '::1' || /^f[cd]/.test(l) || /^fe[89ab]/.test(l) || l.startsWith('ff') || l.startsWith('::ffff:');
+}
+
 /** Problems with a config (empty when valid). */
 export function configProblems(c: StoredHealthCheckConfig, alarmExists?: (region: string, name: string) => boolean): string[] {
   const out: string[] = [];
@@ -93,6 +110,9 @@ export function configProblems(c: StoredHealthCheckConfig, alarmExists?: (region
   if (!NATIVE.has(c.Type)) return [`unsupported health check Type ${c.Type}`];
   if (c.IPAddress === undefined && c.FullyQualifiedDomainName === undefined) out.push('IPAddress or FullyQualifiedDomainName is required');
   if (c.IPAddress !== undefined && isIP(c.IPAddress) === 0) out.push(`IPAddress ${c.IPAddress} is not an IP address`);
+  else if (c.IPAddress !== undefined && unreachableForCheckers(c.IPAddress)) {
+    out.push(`IP address ${c.IPAddress} is not allowed: Route 53 health checkers cannot check local, private, non-routable or multicast addresses`);
+  }
   if (c.Type === 'TCP' && c.Port === undefined) out.push('Port is required for TCP health checks');
   if (c.Port !== undefined && !(c.Port >= 1 && c.Port <= 65535)) out.push('Port must be 1-65535');
   if (c.Type.endsWith('STR_MATCH') && (c.SearchString === undefined || c.SearchString.length > 255)) out.push('SearchString (at most 255 characters) is required for *_STR_MATCH health checks');

@@ -18,6 +18,8 @@ export interface StoredRecord {
   ResourceRecords?: string[];
   AliasTarget?: { HostedZoneId: string; DNSName: string; EvaluateTargetHealth: boolean };
   HealthCheckId?: string;
+  /** IP-based routing. */
+  CidrRoutingConfig?: { CollectionId: string; LocationName: string };
 }
 
 /** Route53 compares names case-insensitively and always answers with the trailing dot. */
@@ -66,6 +68,8 @@ export function recordFromXml(n: XmlNode): StoredRecord {
   }
   const hc = textOf(n, 'HealthCheckId');
   if (hc !== undefined) r.HealthCheckId = hc;
+  const cidr = child(n, 'CidrRoutingConfig');
+  if (cidr) r.CidrRoutingConfig = { CollectionId: textOf(cidr, 'CollectionId') ?? '', LocationName: textOf(cidr, 'LocationName') ?? '' };
   return r;
 }
 
@@ -86,6 +90,7 @@ export function recordToXml(r: StoredRecord): XmlRaw {
       ? el('AliasTarget', [el('HostedZoneId', r.AliasTarget.HostedZoneId), el('DNSName', r.AliasTarget.DNSName), el('EvaluateTargetHealth', r.AliasTarget.EvaluateTargetHealth)])
       : undefined,
     el('HealthCheckId', r.HealthCheckId),
+    r.CidrRoutingConfig ? el('CidrRoutingConfig', [el('CollectionId', r.CidrRoutingConfig.CollectionId), el('LocationName', r.CidrRoutingConfig.LocationName)]) : undefined,
   ]);
 }
 
@@ -121,6 +126,7 @@ export function routingKind(r: StoredRecord): string {
   if (r.Weight !== undefined) return 'weighted';
   if (r.GeoLocation !== undefined) return 'geolocation';
   if (r.MultiValueAnswer !== undefined) return 'multivalue';
+  if (r.CidrRoutingConfig !== undefined) return 'cidr';
   return 'simple';
 }
 

@@ -85,7 +85,7 @@ export function registerController(program: Command): void {
     .option('--no-route53', 'do not reconcile Route53, even when a zone has route53.hostedZoneId')
     .option('--route53-endpoint <url>', 'Route53 endpoint (emulators; default: AWS_ENDPOINT_URL_ROUTE_53 / AWS_ENDPOINT_URL, else AWS)')
     .option('--cloudwatch-endpoint <url>', 'CloudWatch endpoint for the health-check alarms (default: AWS_ENDPOINT_URL_CLOUDWATCH / AWS_ENDPOINT_URL, else AWS)')
-    .option('--route53-force', 'apply the first reconcile of a policy even when it touches more than 30% of the owned records')
+    .option('--route53-force', 'apply policy/ownership changes to Route53 even when they touch more than 30% of the owned records (failovers are never gated)')
     .option('--route53-interval <seconds>', 'full Route53 reconcile at least this often (a table change reconciles at once)', '60')
     .addOption(new Option('--route53-insync-poll-ms <ms>', 'GetChange poll while waiting for INSYNC (tests)').hideHelp())
     .addHelpText(

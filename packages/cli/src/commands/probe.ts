@@ -12,6 +12,7 @@ interface ProbeCliOptions {
   cloudwatch?: boolean;
   cloudwatchNamespace?: string;
   cloudwatchEndpoint?: string;
+  cloudwatchVotePeriod?: number;
   once?: boolean;
   json?: boolean;
   keyFile?: string;
@@ -56,6 +57,7 @@ async function run(opts: ProbeCliOptions): Promise<void> {
       base.cloudwatch = {
         ...(opts.cloudwatchNamespace ? { namespace: opts.cloudwatchNamespace } : {}),
         ...(opts.cloudwatchEndpoint ? { endpoint: opts.cloudwatchEndpoint } : {}),
+        ...(opts.cloudwatchVotePeriod ? { votePeriodMs: opts.cloudwatchVotePeriod } : {}),
       };
     }
 
@@ -123,6 +125,11 @@ export function registerProbe(program: Command): void {
     .option('--cloudwatch', 'publish Health/ConnectRtt/FirstByteRtt metrics with PutMetricData')
     .option('--cloudwatch-namespace <ns>', 'CloudWatch namespace', 'Edgesteer')
     .option('--cloudwatch-endpoint <url>', 'CloudWatch endpoint override (default: AWS_ENDPOINT_URL, else AWS)')
+    .option('--cloudwatch-vote-period <ms>', 'period of the DownVote metric, equal to the Route53 alarms\' Period (default 60000)', (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 100) throw new Error('--cloudwatch-vote-period must be an integer number of milliseconds ≥ 100');
+      return n;
+    })
     .option('--once', 'check every edge once, deliver, and exit (1 if any sink failed)')
     .option('--json', 'print observations as JSON lines on stdout')
     .option('--key-file <file>', 'HMAC key file ("id region secret" lines, mode 600); default: EDGESTEER_PROBE_KEY')

@@ -4,6 +4,7 @@ import type { Policy } from '@edgesteer/policy';
 import { tableForPolicy, type RoutingTable } from '@edgesteer/core';
 import {
   loadTable,
+  policyManagesRoute53,
   reconcileOnce,
   renderPlan,
   renderPlanJson,
@@ -28,6 +29,8 @@ interface Route53CliOptions {
   takeOwnership?: boolean;
   loop?: number;
   rate?: number;
+  retries?: number;
+  maxReranksPerMinute?: number;
   /** false with --no-wait. */
   wait: boolean;
   logLevel: string;
@@ -68,6 +71,7 @@ function reconcileOptions(opts: Route53CliOptions, policy: Policy, table: Routin
   if (opts.cloudwatchRegion !== undefined) out.cloudwatchRegion = opts.cloudwatchRegion;
   if (opts.checksum !== undefined) out.checksum = opts.checksum;
   if (opts.rate !== undefined) out.route53RatePerSecond = opts.rate;
+  if (opts.retries !== undefined) out.retry = { networkAttempts: opts.retries };
   return out;
 }
 
@@ -93,9 +97,15 @@ function reportApplied(applied: ApplyResult): void {
 
 async function runOnce(opts: Route53CliOptions, apply: boolean): Promise<void> {
   const policy = await readPolicy(opts.policy);
+  if (!policyManagesRoute53(policy)) {
+    // Said before any table read or AWS call: there is nothing to talk to AWS about.
+    if (opts.json) process.stdout.write(JSON.stringify({ managed: false, zones: [], message: 'no zone with route53.hostedZoneId' }) + '\n');
+    else process.stdout.write(`No hosted zone: ${opts.policy} has no zone with route53.hostedZoneId, so Route53 is not managed. Nothing to ${apply ? 'apply' : 'plan'}.\nAdd zones[].route53.hostedZoneId (e.g. Z0123456789ABC or /hostedzone/Z0123456789ABC) to manage Route53.\n`);
+    return;
+  }
   try {
     const table = await readTable(opts, policy);
-    const r = await reconcileOnce({ ...reconcileOptions(opts, policy, table), apply });
+    const r = await reconcileOnce({ ...reconcileOptions(opts, policy, table), apply, checkAlarmCoverage: true });
     if (opts.json) {
       process.stdout.write(apply ? JSON.stringify({ plan: r.plan, applied: r.applied ?? null }, null, 2) + '\n' : renderPlanJson(r.plan) + '\n');
     } else {
@@ -117,29 +127,25 @@ async function runOnce(opts: Route53CliOptions, apply: boolean): Promise<void> {
 
 async function runLoop(opts: Route53CliOptions): Promise<void> {
   const policy = await readPolicy(opts.policy);
-  const logger = pino({ name: 'edgesteer-route53', level: opts.logLevel, base: { pid: process.pid } }, pino.destination(2));
+  const logger = pino({ name: 'edgesteer-route53', level: opts.logLevel, base: { pid: process.pid, component: 'route53' } }, pino.destination(2));
+  if (!policyManagesRoute53(policy)) {
+    logger.info({ event: 'route53_off', component: 'route53' }, `${opts.policy} has no zone with route53.hostedZoneId: Route53 is not managed; nothing to reconcile`);
+    return;
+  }
   const intervalMs = opts.loop! * 1000;
   const loop = startReconcileLoop({
     ...reconcileOptions(opts, policy, tableForPolicy(policy, Date.now())),
-    onProgress: (e) => logger.debug({ event: 'route53.progress', ...e }, e.message),
+    onProgress: (e) => logger.debug({ event: 'route53_progress', component: 'route53', ...e }, e.message),
     logger,
     getTable: () => readTable(opts, policy),
     intervalMs,
     apply: true,
-    onCycle: (r) => {
-      if (r.applied && r.applied.failedChanges.length + r.applied.failedHealthChecks.length > 0) {
-        logger.error({ event: 'route53.refused', failedChanges: r.applied.failedChanges, failedHealthChecks: r.applied.failedHealthChecks }, 'route53 refused some changes');
-      }
-    },
-    onError: (err) => {
-      const e = toCliError(err) as { code?: string; message?: string };
-      logger.error({ event: 'route53.error', code: e.code, err: e.message }, 'route53 reconcile failed; retrying next interval');
-    },
+    ...(opts.maxReranksPerMinute !== undefined ? { maxReranksPerMinute: opts.maxReranksPerMinute } : {}),
   });
-  logger.info({ event: 'route53.loop', intervalMs, table: opts.table ?? '(policy, all edges up)' }, 'route53 reconcile loop started');
+  logger.info({ event: 'route53_loop', component: 'route53', intervalMs, table: opts.table ?? '(policy, all edges up)' }, 'route53 reconcile loop started');
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
-      logger.info({ signal, cycles: loop.cycles }, 'stopping route53 loop');
+      logger.info({ event: 'route53_stopping', component: 'route53', signal, cycles: loop.cycles }, 'stopping route53 loop');
       void loop.stop().then(resolve, resolve);
     };
     process.once('SIGINT', () => stop('SIGINT'));
@@ -157,6 +163,7 @@ function common(cmd: Command): Command {
     .option('--json', 'print the plan as JSON')
     .option('--take-ownership', 'manage existing records at our names that carry no ownership marker')
     .option('--rate <n>', 'Route53 requests per second (account limit: 5)', positiveNumber('--rate'))
+    .option('--retries <n>', 'attempts per call when the endpoint does not answer at all, before E_R53_UNREACHABLE (default 3, within 10 s)', positiveNumber('--retries'))
     .option('--log-level <level>', 'log level of loop mode', 'info');
 }
 
@@ -169,10 +176,11 @@ export function registerRoute53(program: Command): void {
     .description('Show what apply would change (exit 0, "No changes." when in sync). Writes nothing.')
     .action(async (opts: Route53CliOptions) => runOnce(opts, false));
   common(route53.command('apply'))
-    .description('Apply the plan: batched, paced and retried; waits for INSYNC. Refuses a plan that touches >30% of owned records without --force.')
+    .description('Apply the plan: batched, paced and retried; waits for INSYNC. Refuses a plan whose policy/ownership changes touch >30% of owned records without --force (health/RTT re-ranks are not counted; they are rate-limited).')
     .option('--checksum <sha256>', 'apply only if the plan still has this checksum (from plan)')
     .option('--force', 'apply even above the safety threshold')
     .option('--loop <seconds>', 'keep reconciling: every N seconds and whenever the table version changes', positiveNumber('--loop'))
+    .option('--max-reranks-per-minute <n>', 'health/RTT re-ranks allowed per record set per minute in loop mode (default 6)', positiveNumber('--max-reranks-per-minute'))
     .option('--no-wait', 'do not wait for changes to reach INSYNC')
     .action(async (opts: Route53CliOptions) => (opts.loop !== undefined ? runLoop(opts) : runOnce(opts, true)));
 }

@@ -5,16 +5,13 @@
  * changes, and on an interval to repair drift. A policy reload restarts the
  * loop on the new policy; a policy without such a zone stops it.
  *
- * The safety threshold (a plan touching more than 30% of the owned records
- * is refused) guards the first reconcile after the controller starts: that
- * is where a controller pointed at the wrong zone, or at records someone
- * else manages, shows. After that the loop only carries the controller's own
- * state to Route53 and applies whatever the plan's size: a failover in a
- * small fleet legitimately touches half the records, and so does a service
- * TTL change; holding either back would leave Route53 answering differently
- * from the DNS server and the Worker, which hot-reload the same file. Review
- * a large policy change with `edgesteer route53 plan` before saving it.
- * `force` lifts the guard on the first cycle too.
+ * Same rules as `edgesteer route53 apply --loop` (it is the same loop,
+ * @edgesteer/route53's startReconcileLoop, with the same log events): the
+ * 30% gate refuses large policy/ownership changes (deletions, removed
+ * services, take-over) on every cycle unless `force`; health- and RTT-driven
+ * re-ranks are not gated but limited per record set per minute. A failover
+ * in a small fleet therefore applies at once, while a policy edit that would
+ * delete most records waits for a reviewed `route53 apply --force`.
  *
  * Several controllers may run this side by side: they compute the same
  * table from the same reports, and the reconciler's writes are diff-based
@@ -25,7 +22,7 @@
  */
 import type { RunningController } from '@edgesteer/control';
 import type { Policy } from '@edgesteer/policy';
-import { errorCode, startReconcileLoop, type ReconcileLoop, type ReconcileResult } from '@edgesteer/route53';
+import { loopErrorCode, startReconcileLoop, type ReconcileLoop, type ReconcileResult } from '@edgesteer/route53';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export interface Route53DriverOptions {
@@ -41,8 +38,10 @@ export interface Route53DriverOptions {
   route53RatePerSecond?: number;
   /** GetChange poll while waiting for INSYNC. Default the reconciler's (2 s). */
   insyncPollMs?: number;
-  /** Apply the first reconcile of a policy even above the safety threshold. */
+  /** Apply policy/ownership changes even above the 30% gate. */
   force?: boolean;
+  /** Health/RTT re-ranks per record set per minute. Default 6. */
+  maxReranksPerMinute?: number;
 }
 
 export interface Route53Driver {
@@ -99,21 +98,21 @@ export function startRoute53Driver(running: RunningController, opts: Route53Driv
   let stopped = false;
   let cycleStart = performance.now();
 
-  const restart = (policy: Policy, guarded: boolean): void => {
+  const restart = (policy: Policy): void => {
     switching = switching.then(async () => {
       if (stopped) return;
       await loop?.stop();
       loop = undefined;
-      if (!stopped) begin(policy, guarded);
+      if (!stopped) begin(policy);
     });
   };
 
-  const begin = (policy: Policy, guarded: boolean): void => {
+  const begin = (policy: Policy): void => {
     const zones = managedZones(policy);
     loopPolicy = policy;
     if (zones.length === 0) {
       m.active.set(0);
-      log.info({ event: 'route53_off' }, 'route53: no zone with route53.hostedZoneId in the policy; not reconciling Route53');
+      log.info({ event: 'route53_off', component: 'route53' }, 'route53: no zone with route53.hostedZoneId in the policy; not reconciling Route53');
       return;
     }
     const intervalMs = opts.intervalMs ?? 60_000;
@@ -127,8 +126,9 @@ export function startRoute53Driver(running: RunningController, opts: Route53Driv
       intervalMs,
       pollMs: opts.pollMs ?? 200,
       apply: true,
-      force: !guarded,
+      force: opts.force === true,
       logger: log,
+      ...(opts.maxReranksPerMinute !== undefined ? { maxReranksPerMinute: opts.maxReranksPerMinute } : {}),
       ...(opts.endpoint !== undefined ? { endpoint: opts.endpoint } : {}),
       ...(opts.cloudwatchEndpoint !== undefined ? { cloudwatchEndpoint: opts.cloudwatchEndpoint } : {}),
       ...(opts.route53RatePerSecond !== undefined ? { route53RatePerSecond: opts.route53RatePerSecond } : {}),
@@ -145,41 +145,27 @@ export function startRoute53Driver(running: RunningController, opts: Route53Driv
         m.lastCycle.set(now);
         m.lastSuccess.set(now);
         m.planChanges.set(r.plan.empty ? 1 : 0);
-        const refused = (r.applied?.failedChanges.length ?? 0) + (r.applied?.failedHealthChecks.length ?? 0);
-        if (refused > 0) {
-          log.error({ event: 'route53_refused', failedChanges: r.applied?.failedChanges, failedHealthChecks: r.applied?.failedHealthChecks }, `route53: ${refused} change(s) refused; the rest was applied`);
-        } else if (!r.plan.empty) {
-          log.info({ event: 'route53_applied', checksum: r.plan.checksum, summary: r.plan.summary, writes: r.writes, tableVersion: controller.table.version }, 'route53: applied the table');
-        }
-        // The guarded first reconcile passed: from now on Route53 follows the controller whatever the plan's size.
-        if (guarded && loopPolicy === policy) restart(policy, false);
       },
+      // The loop logs route53_error itself; here only the metrics.
       onError: (err: unknown) => {
-        const code = (err as { code?: unknown }).code;
-        const c = typeof code === 'string' && code.startsWith('E_') ? code : errorCode(err);
         m.cycles.inc({ result: 'error' });
-        m.errors.inc({ code: c });
+        m.errors.inc({ code: loopErrorCode(err) });
         m.duration.observe((performance.now() - cycleStart) / 1000);
         m.lastCycle.set(Date.now() / 1000);
-        const hint =
-          c === 'E_R53_SAFETY_THRESHOLD'
-            ? 'the first reconcile after start is too large to apply unreviewed: check it with `edgesteer route53 plan --policy FILE --table <controller>/v1/table`, then apply it with `edgesteer route53 apply --force` or restart the controller with --route53-force'
-            : 'retrying on the next interval or table change';
-        log.error({ event: 'route53_error', code: c, err: (err as Error).message }, `route53 reconcile failed (${c}); ${hint}`);
       },
     });
     m.active.set(1);
-    log.info({ event: 'route53_loop', zones, intervalMs, guarded, endpoint: opts.endpoint ?? '(SDK default)', cloudwatchEndpoint: opts.cloudwatchEndpoint ?? '(SDK default)' }, `route53: reconciling ${zones.join(', ')}`);
+    log.info({ event: 'route53_loop', component: 'route53', zones, intervalMs, force: opts.force === true, endpoint: opts.endpoint ?? '(SDK default)', cloudwatchEndpoint: opts.cloudwatchEndpoint ?? '(SDK default)' }, `route53: reconciling ${zones.join(', ')}`);
   };
 
   // A reloaded policy (the table's policy hash changes with it) restarts the loop on it.
   const off = controller.onTable(() => {
     if (controller.policy === loopPolicy || stopped) return;
     loopPolicy = controller.policy;
-    // A reload is as intended as the file it came from: the new loop applies it whatever the plan's size.
-    restart(controller.policy, false);
+    // The new loop plans the new policy under the same gate as every cycle.
+    restart(controller.policy);
   });
-  begin(controller.policy, opts.force !== true);
+  begin(controller.policy);
 
   return {
     get active() {
