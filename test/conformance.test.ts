@@ -3,10 +3,10 @@
  * probe reports and must answer the same clients the same way.
  *
  *  - controller process (`edgesteer controller`): ingests the signed reports;
- *  - DNS server process (`edgesteer dns --controller`): follows the
- *    controller's table. When the DNS server ingests reports itself
- *    (`POST /v1/observations`, the planes work), set DNS_INGEST = 'direct'
- *    below — one line — and it is fed the same reports instead;
+ *  - DNS server process (`edgesteer dns --key-file`): ingests the same
+ *    signed reports on its own `POST /v1/observations` and decides for
+ *    itself (DNS_INGEST = 'follow' below makes it follow the controller
+ *    instead, to compare the two modes);
  *  - Worker on Node process (`edgesteer worker`) and the Worker in workerd
  *    (`wrangler dev`): each ingests the same signed reports and decides on
  *    its own;
@@ -61,7 +61,7 @@ interface Dns2Packet {
 }
 
 /** 'follow': the DNS server follows the controller. 'direct': it ingests the reports itself (POST /v1/observations). */
-const DNS_INGEST = 'follow' as 'follow' | 'direct';
+const DNS_INGEST = 'direct' as 'follow' | 'direct';
 
 const ZONE_ID = 'ZCONFORMANCE1';
 const ZONE = 'example.com';
