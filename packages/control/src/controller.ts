@@ -290,7 +290,8 @@ export class Controller {
       for (const a of diffAnswers(prevTable, table, state, trigger, now)) {
         this.timeline.push(a);
         this.metrics.answerChanges.inc({ service: a.service, region: a.region });
-        this.log.warn(
+        // info, not warn: a failover is the system working; the edge going down is what needs attention.
+        this.log.info(
           { event: 'answer_changed', service: a.service, region: a.region, from: a.from, to: a.to, mode: a.toMode, reason: a.reason, version: table.version },
           `${a.service} in ${a.region}: ${a.from.join(',') || '-'} -> ${a.to.join(',') || '-'} (${a.reason})`,
         );
