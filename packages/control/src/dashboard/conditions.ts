@@ -42,7 +42,9 @@ export function currentConditions(c: Controller, planes?: PlaneWatch): Condition
     for (const p of planes.list) {
       const name = `${p.kind ?? 'plane'} ${p.url}`;
       if (!p.reachable) {
-        if (p.lastOkAt !== undefined || p.checkedAt !== undefined) out.push({ severity: 'critical', title: 'PLANE UNREACHABLE', detail: `${name}: ${p.error ?? 'no answer'}`, ...(p.downSince !== undefined ? { since: p.downSince } : {}) });
+        // A plane that has never answered and was first tried moments ago is still starting (edgesteer run starts them together).
+        if (p.lastOkAt === undefined && p.downSince !== undefined && now - p.downSince < 15_000) out.push({ severity: 'warning', title: 'PLANE STARTING', detail: `${name}: not answering yet (${p.error ?? 'no answer'})`, since: p.downSince });
+        else if (p.checkedAt !== undefined) out.push({ severity: 'critical', title: 'PLANE UNREACHABLE', detail: `${name}: ${p.error ?? 'no answer'}`, ...(p.downSince !== undefined ? { since: p.downSince } : {}) });
         continue;
       }
       if (p.differsSince !== undefined && now - p.differsSince >= DISAGREE_GRACE_MS) {
