@@ -82,7 +82,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     const cluster = await startCluster({ ...opts, host, maxUdp, workers, log, keeper, rrlSettings: rrl });
     broadcast = cluster.broadcast;
     keeper.start();
-    log.info({ listen: `${host}:${cluster.port}`, host, port: cluster.port, workers, tableVersion: keeper.table.version, source: keeper.source }, 'dns server ready');
+    log.info({ event: 'dns_ready', listen: `${host}:${cluster.port}`, host, port: cluster.port, workers, tableVersion: keeper.table.version, source: keeper.source }, 'dns server ready');
     return {
       address: host,
       port: cluster.port,
@@ -98,7 +98,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       close: async () => {
         keeper.stop();
         await cluster.close();
-        log.info({ listen: `${host}:${cluster.port}` }, 'dns server stopped');
+        log.info({ event: 'dns_stopped', listen: `${host}:${cluster.port}` }, 'dns server stopped');
       },
     };
   }
@@ -114,7 +114,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     (port) => listenTcp(eng, log, { host, port, idleMs, maxConnections }),
   );
   keeper.start();
-  log.info({ listen: `${host}:${bound.port}`, host, port: bound.port, workers: 1, tableVersion: keeper.table.version, source: keeper.source }, 'dns server ready');
+  log.info({ event: 'dns_ready', listen: `${host}:${bound.port}`, host, port: bound.port, workers: 1, tableVersion: keeper.table.version, source: keeper.source }, 'dns server ready');
   const counters: DnsCounters = eng.counters;
   return {
     address: host,
@@ -132,7 +132,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       keeper.stop();
       await new Promise<void>((resolve) => bound.udp.close(() => resolve()));
       await bound.tcp.close();
-      log.info({ listen: `${host}:${bound.port}` }, 'dns server stopped');
+      log.info({ event: 'dns_stopped', listen: `${host}:${bound.port}` }, 'dns server stopped');
     },
   };
 }

@@ -1,16 +1,16 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { DnsServerError, parseListen, RRL_DEFAULTS, startDnsMetricsListener, startDnsServer, type DnsMetricsListener } from '@edgesteer/dns-server';
-import { pino } from 'pino';
 import { CliError } from '../cli-error.js';
+import { addLogOptions, createLogger, type LogFlags } from '../process/logging.js';
+import { untilSignal } from '../process/shutdown.js';
 
-interface DnsOptions {
+interface DnsOptions extends LogFlags {
   policy: string;
   listen: string;
   metricsListen?: string;
   controller?: string;
   workers: number;
   maxUdp: number;
-  logLevel: string;
   /** false with --no-watch. */
   watch: boolean;
   rrlRate: number;
@@ -44,7 +44,7 @@ async function runDns(opts: DnsOptions): Promise<void> {
   if (opts.controller !== undefined && !/^https?:\/\/[^/]/.test(opts.controller)) {
     throw new CliError('E_USAGE', `--controller "${opts.controller}" is not an http(s) URL (e.g. http://127.0.0.1:8080)`, 2);
   }
-  const logger = pino({ name: 'edgesteer-dns', level: opts.logLevel, base: { pid: process.pid } });
+  const logger = await createLogger('dns', opts, { base: { pid: process.pid } });
   let server;
   try {
     server = await startDnsServer({
@@ -81,14 +81,7 @@ async function runDns(opts: DnsOptions): Promise<void> {
     }
     logger.info({ event: 'metrics_listening', url: metrics.url }, `metrics on ${metrics.url}`);
   }
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, 'shutting down');
-      void Promise.all([server.close(), metrics?.close()]).then(() => resolve(), () => resolve());
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  await untilSignal({ log: logger, stop: () => Promise.all([server.close(), metrics?.close()]) });
 }
 
 function intFrom(what: string, min: number, max: number) {
@@ -101,7 +94,7 @@ function intFrom(what: string, min: number, max: number) {
 
 /** Registers `edgesteer dns`. */
 export function registerDns(program: Command): void {
-  program
+  const cmd = program
     .command('dns')
     .description(
       'Authoritative DNS server for the policy zones (UDP and TCP): answers steered names per client region ' +
@@ -121,7 +114,8 @@ export function registerDns(program: Command): void {
     .option('--rrl-rate <n>', 'response rate limit over UDP: responses per second per client /24 (IPv4) or /56 (IPv6) and response class; 0 = off', intFrom('--rrl-rate', 0, 1_000_000), RRL_DEFAULTS.ratePerSecond)
     .option('--rrl-slip <n>', 'every Nth rate-limited response is sent truncated (TC) so real clients retry over TCP; 0 = drop all, 1 = truncate all', intFrom('--rrl-slip', 0, 10), RRL_DEFAULTS.slip)
     .option('--rrl-exempt <cidrs>', 'comma-separated client networks never rate-limited, or "none"', RRL_DEFAULTS.exempt.join(','))
-    .option('--log-level <level>', 'pino log level (fatal, error, warn, info, debug)', 'info')
+  addLogOptions(cmd);
+  cmd
     .addHelpText(
       'after',
       '\nExamples:\n  edgesteer dns --policy config/policy.yaml --listen 127.0.0.1:5353\n  dig @127.0.0.1 -p 5353 cdn.example.com +subnet=10.2.3.0/24\n  edgesteer dns --policy config/policy.yaml --controller http://127.0.0.1:8080 --workers 2\n',

@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Observation } from '@edgesteer/core';
 import { createProbeLogger, createProbeMetrics, loadProbeKey, parseMetricsListen, ProbeError, runProbeOnce, startMetricsListener, startProbe, type MetricsListener, type ProbeMetrics, type StartProbeOptions } from '@edgesteer/probes';
 import { CliError } from '../cli-error.js';
+import { untilSignal } from '../process/shutdown.js';
 import { readPolicy } from '../read-policy.js';
 
 interface ProbeCliOptions {
@@ -91,15 +92,7 @@ async function run(opts: ProbeCliOptions): Promise<void> {
       }
       log.info({ event: 'probe.metrics_listening', url: listener.url }, `metrics on ${listener.url}`);
     }
-    await new Promise<void>((resolve) => {
-      const onSignal = () => {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        void Promise.all([handle.stop(), listener?.close()]).then(() => resolve());
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-    });
+    await untilSignal({ log, stop: () => Promise.all([handle.stop(), listener?.close()]) });
   } catch (err) {
     if (err instanceof ProbeError) throw new CliError(err.code, err.message);
     throw err;

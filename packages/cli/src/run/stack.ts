@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { Policy } from '@edgesteer/policy';
 import { startDemoEdges, type DemoEdges } from './demo-edges.js';
 import { startDemoControl, type DemoControl } from './demo-control.js';
+import { HumanEvents } from './human-events.js';
 import { waitForDns, waitForHttp } from './readiness.js';
 
 /** Where each part of the stack listens. */
@@ -44,6 +45,10 @@ export interface StackOptions {
   stateDir: string;
   /** Stream the children's JSON logs to this stream (prefixed by process name) as well as to files. */
   logTo?: NodeJS.WritableStream;
+  /** One human line per failover and recovery (from the controller's log) goes here. */
+  humanTo?: NodeJS.WritableStream;
+  /** --log-level for every child. */
+  logLevel?: string;
   /** Called when a child exits while the stack is running. */
   onExit?: (name: string, code: number | null, signal: NodeJS.Signals | null) => void;
   readyTimeoutMs?: number;
@@ -83,8 +88,10 @@ function spawnChild(name: string, args: string[], env: NodeJS.ProcessEnv, opts: 
   // process.execPath is the Node 24 this runner was started with.
   const proc = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const info: ChildInfo = { name, pid: proc.pid, args, log: logPath, running: true, metricsUrl };
+  const human = name === 'controller' && opts.humanTo ? new HumanEvents(opts.humanTo) : undefined;
   const forward = (chunk: Buffer) => {
     file.write(chunk);
+    human?.write(chunk);
     if (opts.logTo) {
       for (const line of chunk.toString('utf8').split('\n')) if (line) opts.logTo.write(`[${name}] ${line}\n`);
     }
@@ -154,8 +161,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
 
   try {
+    const logArgs = opts.logLevel ? ['--log-level', opts.logLevel] : [];
     const start = (name: string, args: string[], metricsUrl: string, env: NodeJS.ProcessEnv = {}) => {
-      const c = spawnChild(name, args, env, opts, () => stopping, metricsUrl);
+      const c = spawnChild(name, [...args, ...logArgs], env, opts, () => stopping, metricsUrl);
       children.push(c);
       return c;
     };
@@ -165,11 +173,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       ...(opts.route53?.endpoint ? ['--route53-endpoint', opts.route53.endpoint] : []),
       ...(opts.route53?.cloudwatchEndpoint ? ['--cloudwatch-endpoint', opts.route53.cloudwatchEndpoint] : []),
     ];
-    start('controller', ['controller', '--policy', opts.policyFile, '--listen', opts.ports.controller, '--state-dir', join(opts.stateDir, 'controller'), '--key-file', keyFile, ...route53Args], `${controllerUrl}/metrics`);
+    // The DNS server's HTTP listener (/metrics, /healthz) is known before it starts, so the controller can watch it as a plane.
+    const [dnsMetrics] = await metricsListens(opts.ports.dnsMetrics, 1);
+    const planeArgs = ['--plane', `http://${dnsMetrics}`, '--plane', workerUrl];
+    start('controller', ['controller', '--policy', opts.policyFile, '--listen', opts.ports.controller, '--state-dir', join(opts.stateDir, 'controller'), '--key-file', keyFile, ...planeArgs, ...route53Args], `${controllerUrl}/metrics`);
     start('worker', ['worker', '--policy', opts.policyFile, '--listen', opts.ports.worker, '--key-file', keyFile], `${workerUrl}/metrics`);
     const timeout = opts.readyTimeoutMs ?? 30_000;
     await Promise.all([waitForHttp(`${controllerUrl}/healthz`, timeout), waitForHttp(`${workerUrl}/healthz`, timeout)]);
-    const [dnsMetrics] = await metricsListens(opts.ports.dnsMetrics, 1);
     start('dns', ['dns', '--policy', opts.policyFile, '--listen', opts.ports.dns, '--controller', controllerUrl, '--metrics-listen', dnsMetrics!], `http://${dnsMetrics}/metrics`);
     const probeMetrics = await metricsListens(opts.ports.probeMetrics, opts.policy.regions.length);
     for (const [i, r] of opts.policy.regions.entries()) {
