@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { ControlError, DEFAULT_LISTEN, DEFAULT_STATE_DIR, DEFAULT_TICK_MS, startController } from '@edgesteer/control';
+import { DEFAULT_LISTEN, DEFAULT_STATE_DIR, DEFAULT_TICK_MS, startController } from '@edgesteer/control';
+import { errorCodeOf } from '@edgesteer/policy';
 import { CliError } from '../cli-error.js';
 import { addLogOptions, createLogger, type LogFlags } from '../process/logging.js';
 import { untilSignal } from '../process/shutdown.js';
@@ -45,8 +46,8 @@ async function runController(flags: ControllerFlags): Promise<void> {
       watch: flags.watch,
     });
   } catch (err) {
-    if (err instanceof ControlError) throw new CliError(err.code, err.message);
-    if (err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('E_')) throw new CliError(err.code, err.message);
+    const code = errorCodeOf(err);
+    if (code) throw new CliError(code, (err as Error).message);
     throw err;
   }
   const r = running;
