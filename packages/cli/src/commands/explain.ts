@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { formatProblem, loadPolicyFile, PolicyReadError, type Policy } from '@edgesteer/policy';
 import { CoreError, decide, explain, formatExplanation, ingestWithStats, initialState, ObservationSchema, type DecisionState, type Observation } from '@edgesteer/core';
 import { CliError } from '../cli-error.js';
+import { fromStateFile, fromUrl, type LiveSource } from './explain-source.js';
 
 interface ExplainOptions {
   policy: string;
@@ -11,6 +12,8 @@ interface ExplainOptions {
   observations?: string;
   at?: string;
   json?: boolean;
+  from?: string;
+  state?: string;
 }
 
 /** A problem in the observations file, with the line it starts on. */
@@ -153,25 +156,45 @@ function replay(policy: Policy, observations: Observation[], at: number): { stat
 
 async function runExplain(opts: ExplainOptions): Promise<void> {
   if (opts.at !== undefined && !/^\d{1,15}$/.test(opts.at)) throw new CliError('E_USAGE', `--at must be Unix epoch milliseconds (e.g. ${Date.now()}), got '${opts.at}'`, 2);
+  if ([opts.from, opts.state, opts.observations].filter((x) => x !== undefined).length > 1) throw new CliError('E_USAGE', 'use one of --from, --state and --observations', 2);
   const policy = await readPolicy(opts.policy);
+  const svcId = policy.services.find((s) => s.id === opts.service || s.name.replace(/\.$/, '') === opts.service.replace(/\.$/, ''))?.id ?? opts.service;
+  const live: LiveSource | undefined = opts.from ? await fromUrl(opts.from, policy, svcId, opts.region) : opts.state ? await fromStateFile(opts.state) : undefined;
   const observations = opts.observations ? await readObservations(opts.observations) : [];
-  const at = opts.at !== undefined ? Number(opts.at) : observations.length > 0 ? observations.reduce((m, o) => Math.max(m, o.at), 0) : Date.now();
-  const { state, used, ignored, later } = replay(policy, observations, at);
-  if (ignored > 0) process.stderr.write(`edgesteer: ${ignored} observation(s) ignored: unknown region or edge, or not newer than the link's last one\n`);
-  if (later > 0) process.stderr.write(`edgesteer: ${later} observation(s) after --at ${at} left out\n`);
-
   let explanation;
-  try {
-    explanation = explain(policy, state, opts.service, opts.region, at);
-  } catch (err) {
-    if (err instanceof CoreError) throw new CliError(err.code, err.message);
-    throw err;
-  }
-  if (opts.json) {
-    process.stdout.write(JSON.stringify({ ...explanation, observations: { used, ignored, later } }, null, 2) + '\n');
+  let used = 0;
+  let ignored = 0;
+  let later = 0;
+  if (live?.kind === 'explanation') {
+    explanation = live.explanation;
   } else {
+    let state: DecisionState;
+    let at: number;
+    if (live) {
+      at = opts.at !== undefined ? Number(opts.at) : live.at;
+      state = live.state;
+    } else {
+      at = opts.at !== undefined ? Number(opts.at) : observations.length > 0 ? observations.reduce((m, o) => Math.max(m, o.at), 0) : Date.now();
+      const r = replay(policy, observations, at);
+      if (r.ignored > 0) process.stderr.write(`edgesteer: ${r.ignored} observation(s) ignored: unknown region or edge, or not newer than the link's last one\n`);
+      if (r.later > 0) process.stderr.write(`edgesteer: ${r.later} observation(s) after --at ${at} left out\n`);
+      state = r.state;
+      ({ used, ignored, later } = r);
+    }
+    try {
+      explanation = explain(policy, state, opts.service, opts.region, at);
+    } catch (err) {
+      if (err instanceof CoreError) throw new CliError(err.code, err.message);
+      throw err;
+    }
+  }
+  const source = live ? live.describe : observations.length > 0 ? `replay of ${opts.observations} (${used} observations used)` : 'no live state: every edge is assumed up, as at start-up';
+  if (opts.json) {
+    process.stdout.write(JSON.stringify({ ...explanation, source, assumedUp: !live && observations.length === 0, ...(live ? {} : { observations: { used, ignored, later } }) }, null, 2) + '\n');
+  } else {
+    process.stdout.write(`from: ${source}\n\n`);
     process.stdout.write(formatExplanation(explanation));
-    if (observations.length === 0) process.stdout.write('\n(no observations: every edge is assumed up, as at start-up)\n');
+    if (!live && observations.length === 0) process.stdout.write('\n(no live state: every edge is assumed up, as at start-up. For the answer clients get now: --from http://CONTROLLER:8080, or --state .edgesteer-state/controller-state.json)\n');
   }
 }
 
@@ -183,12 +206,14 @@ export function registerExplain(program: Command): void {
     .requiredOption('--policy <file>', 'policy file (YAML or JSON)')
     .requiredOption('--service <name>', 'service id or DNS name')
     .requiredOption('--region <id>', 'client region id')
+    .option('--from <url>', 'live state of a running controller (GET /v1/state) or Worker (its /steer explanation)')
+    .option('--state <file>', 'the controller\'s state file (e.g. .edgesteer-state/controller-state.json)')
     .option('--observations <file>', 'probe observations: a JSON array or JSON lines')
     .option('--at <epochms>', 'decision time, Unix epoch ms (default: the newest observation, else now)')
     .option('--json', 'print the explanation as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  edgesteer explain --policy config/policy.yaml --service cdn --region eu-west\n  edgesteer explain --policy config/policy.yaml --service cdn.example.com --region ap-south --observations obs.jsonl --json\n\nExit status: 0 ok, 1 invalid input (policy, observations, unknown service or region), 2 usage error.\n',
+      '\nExamples:\n  edgesteer explain --policy config/policy.yaml --service cdn --region eu-west --from http://127.0.0.1:8080\n  edgesteer explain --policy config/policy.yaml --service cdn --region eu-west --state .edgesteer-state/controller-state.json\n  edgesteer explain --policy config/policy.yaml --service cdn --region eu-west\n  edgesteer explain --policy config/policy.yaml --service cdn.example.com --region ap-south --observations obs.jsonl --json\n\nExit status: 0 ok, 1 invalid input (policy, observations, unknown service or region), 2 usage error.\n',
     )
     .action(async (opts: ExplainOptions) => runExplain(opts));
 }

@@ -56,7 +56,7 @@ async function run(flags: RunFlags): Promise<void> {
   }).catch((err: Error) => {
     throw new CliError('E_RUN_START', `${err.message}. Logs: ${flags.stateDir}/logs/`);
   });
-  process.stdout.write(banner({ policyFile: flags.policy, policy: loaded.policy, ports, stack, startedMs: Date.now() - started, stateDir: flags.stateDir }));
+  process.stdout.write(banner({ policyFile: flags.policy, policy: loaded.policy, ports, stack, startedMs: Date.now() - started, stateDir: flags.stateDir, table: stack.table }));
   await untilSignal({
     stop: async (signal) => {
       stopping = true;

@@ -3,6 +3,7 @@
  * the banner is printed only once every plane really serves.
  */
 import dgram from 'node:dgram';
+import type { RoutingTable } from '@edgesteer/core';
 import { encodeQuery, TYPE } from '@edgesteer/dns-wire';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -51,5 +52,32 @@ export async function waitForDns(listen: string, name: string, timeoutMs: number
     throw new Error(`DNS server on ${listen} did not answer ${name} within ${timeoutMs} ms`);
   } finally {
     sock.close();
+  }
+}
+
+/**
+ * Waits until the controller's table is built from measurements (every
+ * answer of every service has an RTT from its region) and every watched
+ * plane serves that same table, so what the banner claims is what every
+ * plane answers. Returns the table; after `timeoutMs` returns the current
+ * one anyway (the banner then describes the controller's view).
+ */
+export async function waitForAgreedTable(controllerUrl: string, timeoutMs: number): Promise<RoutingTable> {
+  const deadline = Date.now() + timeoutMs;
+  let table: RoutingTable | undefined;
+  while (true) {
+    try {
+      table = (await (await fetch(`${controllerUrl}/v1/table`, { signal: AbortSignal.timeout(1000) })).json()) as RoutingTable;
+      const measured = Object.values(table.services).every((s) => Object.values(s.regions).every((e) => e.answer.length === 0 || e.rttMs !== undefined));
+      const planes = (await (await fetch(`${controllerUrl}/v1/planes`, { signal: AbortSignal.timeout(1000) })).json()) as { table: { hash: string }; agreement: { agree: number; total: number } };
+      if (measured && planes.table.hash === table.hash && planes.agreement.agree === planes.agreement.total) return table;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) {
+      if (table) return table;
+      throw new Error(`${controllerUrl}/v1/table did not answer within ${timeoutMs} ms`);
+    }
+    await sleep(100);
   }
 }

@@ -14,7 +14,8 @@ import type { Policy } from '@edgesteer/policy';
 import { startDemoEdges, type DemoEdges } from './demo-edges.js';
 import { startDemoControl, type DemoControl } from './demo-control.js';
 import { HumanEvents } from './human-events.js';
-import { waitForDns, waitForHttp } from './readiness.js';
+import { waitForAgreedTable, waitForDns, waitForHttp } from './readiness.js';
+import type { RoutingTable } from '@edgesteer/core';
 
 /** Where each part of the stack listens. */
 export interface StackPorts {
@@ -70,6 +71,8 @@ export interface Stack {
   children(): ChildInfo[];
   demo: DemoEdges;
   control: DemoControl;
+  /** The table every plane served when the stack became ready. */
+  table: RoutingTable;
   stop(): Promise<void>;
 }
 
@@ -160,6 +163,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await demo.close();
   };
 
+  let table!: RoutingTable;
   try {
     const logArgs = opts.logLevel ? ['--log-level', opts.logLevel] : [];
     const start = (name: string, args: string[], metricsUrl: string, env: NodeJS.ProcessEnv = {}) => {
@@ -196,9 +200,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     if (firstService) await waitForDns(opts.ports.dns, firstService.name, timeout);
     // The banner lists every /metrics URL: make sure each one answers first.
     await Promise.all(children.map((c) => waitForHttp(c.info.metricsUrl, timeout)));
+    table = await waitForAgreedTable(controllerUrl, Math.min(timeout, 15_000));
   } catch (err) {
     await stop();
     throw err;
   }
-  return { children: () => children.map((c) => ({ ...c.info })), demo, control, stop };
+  return { children: () => children.map((c) => ({ ...c.info })), demo, control, table, stop };
 }
