@@ -77,8 +77,10 @@ export function readPlaneHealth(body: unknown): Pick<PlaneStatus, 'kind' | 'stat
   const t = (b['table'] && typeof b['table'] === 'object' ? b['table'] : {}) as Record<string, unknown>;
   const cm = b['clientMapHash'];
   const lo = b['lastObservationAt'];
+  // Before every plane publishes `plane`, tell the two we know by their own /healthz shape (and say it was inferred).
+  const inferred = b['processes'] !== undefined ? 'dns?' : b['state'] && typeof b['state'] === 'object' && 'store' in (b['state'] as object) ? 'worker?' : undefined;
   return {
-    kind: str(b['plane']),
+    kind: str(b['plane']) ?? inferred,
     status: str(b['status']),
     tableVersion: num(t['version']),
     tableHash: str(t['hash']),
