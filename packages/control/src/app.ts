@@ -23,7 +23,7 @@ import type { RoutingTable } from '@edgesteer/core';
 import { errorBody, readBodyLimited } from '@edgesteer/http-kit';
 import { checkAdmin } from './admin-auth.js';
 import type { Controller } from './controller.js';
-import { boundedSse } from './bounded-sse.js';
+import { boundedSse, encodeSseEvent } from './bounded-sse.js';
 import { DASHBOARD_CSS, DASHBOARD_JS, FAVICON_SVG } from './dashboard/assets.js';
 import { DashboardHub } from './dashboard/hub.js';
 import { renderDashboardPage } from './dashboard/page.js';
@@ -110,6 +110,13 @@ export function createControllerApp(deps: ControllerAppDeps): ControllerApp {
     let s = tableJson.get(t);
     if (s === undefined) tableJson.set(t, (s = JSON.stringify(t)));
     return s;
+  };
+  // One encoded `table` event per table, however many followers stream it.
+  const tableEvents = new WeakMap<RoutingTable, Uint8Array>();
+  const tableEvent = (t: RoutingTable) => {
+    let b = tableEvents.get(t);
+    if (b === undefined) tableEvents.set(t, (b = encodeSseEvent({ event: 'table', id: t.hash, data: tableText(t) })));
+    return b;
   };
   const tableResponse = (t: RoutingTable, status: 200 | 304) =>
     new Response(status === 304 ? null : tableText(t), {
@@ -202,7 +209,7 @@ export function createControllerApp(deps: ControllerAppDeps): ControllerApp {
     return boundedSse(
       c,
       (sink) => {
-        const send = (t: RoutingTable) => sink.send({ event: 'table', id: t.hash, data: tableText(t) });
+        const send = (t: RoutingTable) => sink.send(tableEvent(t));
         if (lastId !== controller.table.hash) send(controller.table);
         return controller.onTable(send);
       },

@@ -11,10 +11,33 @@
 import type { Context } from 'hono';
 import { streamSSE, type SSEMessage } from 'hono/streaming';
 
+/** One server-sent event. */
+export interface SseEvent {
+  event?: string;
+  id?: string;
+  data: string;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * The wire form of one event. A producer that sends the same event to many
+ * clients encodes it once and sends the bytes: every queue then holds a
+ * reference to one buffer, not a copy per client.
+ */
+export function encodeSseEvent(ev: SseEvent): Uint8Array {
+  for (const v of [ev.event, ev.id]) if (v !== undefined && /[\r\n]/.test(v)) throw new Error('SSE event and id must not contain line breaks');
+  let out = '';
+  if (ev.event) out += `event: ${ev.event}\n`;
+  if (ev.id !== undefined) out += `id: ${ev.id}\n`;
+  for (const line of ev.data.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
+  return encoder.encode(`${out}\n`);
+}
+
 /** What a producer may send on a stream. */
 export interface SseSink {
-  /** Queues one event; drops the client instead when its queue is full. No-op after close. */
-  send(ev: { event?: string; id?: string; data: string }): void;
+  /** Queues one event (or its encoded bytes); drops the client instead when its queue is full. No-op after close. */
+  send(ev: SseEvent | Uint8Array): void;
   /** Ends the stream. */
   close(): void;
 }
@@ -40,7 +63,7 @@ export interface BoundedSseOptions {
 /** Default per-client queue bound (frames). */
 export const DEFAULT_SSE_MAX_QUEUE = 64;
 
-type Item = SSEMessage | { comment: string };
+type Item = SSEMessage | Uint8Array | { comment: string };
 
 /**
  * Streams events to one client. `start` gets a sink and returns a cleanup
@@ -91,7 +114,8 @@ export function boundedSse(c: Context, start: (sink: SseSink) => (() => void) | 
           wake = undefined;
           continue;
         }
-        if ('comment' in item) await stream.write(`: ${item.comment}\n\n`);
+        if (item instanceof Uint8Array) await stream.write(item);
+        else if ('comment' in item) await stream.write(`: ${item.comment}\n\n`);
         else await stream.writeSSE(item);
         if (stream.aborted) end();
       }

@@ -64,6 +64,8 @@ export interface StartControllerOptions {
   planes?: readonly string[];
   /** How often each plane is polled; default 1000 ms. */
   planePollMs?: number;
+  /** Frames queued per stream client before it is dropped; default 64. */
+  sseMaxQueue?: number;
   /** Slow-client limits; default DEFAULT_HTTP_TIMEOUTS. */
   httpTimeouts?: { headersTimeoutMs?: number; requestTimeoutMs?: number };
 }
@@ -138,6 +140,7 @@ export async function startController(opts: StartControllerOptions): Promise<Run
     ...(opts.signatureWindowMs === undefined ? {} : { signatureWindowMs: opts.signatureWindowMs }),
     ...(opts.planes ? { planes: opts.planes } : {}),
     ...(opts.planePollMs === undefined ? {} : { planePollMs: opts.planePollMs }),
+    ...(opts.sseMaxQueue === undefined ? {} : { sseMaxQueue: opts.sseMaxQueue }),
   });
 
   const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...opts.httpTimeouts };

@@ -8,6 +8,8 @@ import { startRoute53Driver, type Route53Driver } from '../controller/route53-dr
 
 interface ControllerFlags extends LogFlags {
   plane?: string[];
+  planePollMs?: number;
+  sseMaxQueue?: number;
   policy: string;
   listen: string;
   stateDir: string;
@@ -38,6 +40,8 @@ async function runController(flags: ControllerFlags): Promise<void> {
     running = await startController({
       logger,
       ...(flags.plane ? { planes: flags.plane } : {}),
+      ...(flags.planePollMs !== undefined ? { planePollMs: flags.planePollMs } : {}),
+      ...(flags.sseMaxQueue !== undefined ? { sseMaxQueue: flags.sseMaxQueue } : {}),
       policyFile: flags.policy,
       listen: flags.listen,
       stateDir: flags.state ? flags.stateDir : false,
@@ -86,7 +90,9 @@ export function registerController(program: Command): void {
     .option('--cloudwatch-endpoint <url>', 'CloudWatch endpoint for the health-check alarms (default: AWS_ENDPOINT_URL_CLOUDWATCH / AWS_ENDPOINT_URL, else AWS)')
     .option('--route53-force', 'apply the first reconcile of a policy even when it touches more than 30% of the owned records')
     .option('--route53-interval <seconds>', 'full Route53 reconcile at least this often (a table change reconciles at once)', Number, 60)
-    .addOption(new Option('--route53-insync-poll-ms <ms>', 'GetChange poll while waiting for INSYNC (tests)').hideHelp());
+    .addOption(new Option('--route53-insync-poll-ms <ms>', 'GetChange poll while waiting for INSYNC (tests)').hideHelp())
+    .addOption(new Option('--plane-poll-ms <ms>', 'how often each --plane is polled (tests)').argParser(Number).hideHelp())
+    .addOption(new Option('--sse-max-queue <frames>', 'frames queued per stream client before it is dropped (tests)').argParser(Number).hideHelp());
   addLogOptions(cmd);
   cmd
     .addHelpText(

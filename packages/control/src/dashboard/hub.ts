@@ -6,7 +6,7 @@
  * page tick in the browser, so a second passing changes nothing on the wire.
  */
 import type { Controller } from '../controller.js';
-import type { SseSink } from '../bounded-sse.js';
+import { encodeSseEvent, type SseSink } from '../bounded-sse.js';
 import type { PlaneWatch } from '../plane-watch.js';
 import { RttHistory } from './rtt-history.js';
 import { renderSections, type DashboardSources, type Sections } from './sections.js';
@@ -32,6 +32,8 @@ export class DashboardHub {
   /** What every connected client has (stable form), to compute the next delta. */
   private last: Record<string, string> | undefined;
   private _frames = 0;
+  /** The last full view, encoded (shared by newcomers until the next change). */
+  private full: { at: number; bytes: Uint8Array } | undefined;
   /** 15 minutes of RTT per link, for the sparklines. */
   readonly history = new RttHistory();
   private readonly sources: DashboardSources;
@@ -65,10 +67,15 @@ export class DashboardHub {
   /** Adds a client and sends it the whole current view at once. Returns the removal function. */
   add(sink: SseSink): () => void {
     // One render is the newcomer's full view and the others' next delta, so every client shares one baseline.
-    const sections = renderSections(this.controller, this.sources);
-    this.broadcastChanges(sections);
+    // Newcomers arriving together (a reconnect storm) share one encoded full view while nothing changed.
+    const now = this.controller.clock();
+    if (!this.full || now - this.full.at > 1000 || this.clients.size === 0) {
+      const sections = renderSections(this.controller, this.sources);
+      this.broadcastChanges(sections);
+      this.full = { at: now, bytes: encodeSseEvent({ event: 'view', data: JSON.stringify(this.frame(sections, true)) }) };
+    }
     this.clients.add(sink);
-    sink.send({ event: 'view', data: JSON.stringify(this.frame(sections, true)) });
+    sink.send(this.full.bytes);
     return () => this.clients.delete(sink);
   }
 
@@ -117,10 +124,13 @@ export class DashboardHub {
       any = true;
       (this.last ??= {})[k] = s;
     }
-    if (!any || this.clients.size === 0) return;
-    const data = JSON.stringify(this.frame(changed, false));
+    if (!any) return;
+    this.full = undefined;
+    if (this.clients.size === 0) return;
+    // Encoded once for every client: queues share this one buffer.
+    const bytes = encodeSseEvent({ event: 'view', data: JSON.stringify(this.frame(changed, false)) });
     this._frames++;
-    for (const c of this.clients) c.send({ event: 'view', data });
+    for (const c of this.clients) c.send(bytes);
   }
 
   private frame(sections: Partial<Sections>, full: boolean): DashboardView {

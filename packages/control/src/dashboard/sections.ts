@@ -113,7 +113,7 @@ function renderMatrix(c: Controller, edges: EdgeView[], history: RttHistory | un
 <div class="edge-id">${esc(e.id)}</div>
 <div class="edge-sub">${esc(e.region)} · ${esc(e.addresses[0] ?? 'no address')}</div>
 <div><span class="pill ${e.verdict}">${e.verdict.toUpperCase()}</span>${e.drain ? ' <span class="pill drain">DRAIN</span>' : ''}</div>
-<div class="edge-reason">${esc(e.reason)}${sinceTxt}</div></th>`;
+<div class="edge-reason">${esc(edgeWords(e, policy.health.quorum))}${sinceTxt}</div></th>`;
     })
     .join('');
 
@@ -145,6 +145,15 @@ function renderMatrix(c: Controller, edges: EdgeView[], history: RttHistory | un
     .join('');
   return `<table class="matrix"><thead><tr><th class="corner">region ↓ · edge →</th>${head}</tr></thead><tbody>${rows}</tbody></table>
 <div class="legend">${legend(c)}</div>`;
+}
+
+/** An edge's verdict in words (core's reason says "2/3 fresh regions say down (quorum 2)"). */
+function edgeWords(e: EdgeView, quorum: number): string {
+  if (e.freshRegions === 0) return e.reason;
+  const down = e.downRegions.length;
+  if (e.verdict === 'down') return `failing in ${down} of ${e.freshRegions} regions (${e.downRegions.join(', ')}; ${quorum} needed)`;
+  if (down === 0) return `healthy in all ${e.freshRegions} regions`;
+  return `failing in ${down} of ${e.freshRegions} regions (${e.downRegions.join(', ')}), fewer than the ${quorum} needed to fail over`;
 }
 
 function legend(c: Controller): string {
