@@ -45,9 +45,12 @@ export function renderPlanes(c: Controller, planes: PlaneWatch | undefined): str
   if (!a || a.total === 1) summary = `<p class="agreement muted" data-agree="1" data-total="1">No data planes watched: start the controller with <code>--plane URL</code> for each DNS server and Worker.</p>`;
   else {
     const differ = a.differ.filter((d) => now - d.since >= DISAGREE_GRACE_MS);
-    const cls = differ.length > 0 ? 'bad' : a.unknown.length > 0 ? 'warn' : 'good';
+    const cls = differ.length > 0 ? 'bad' : a.unknown.length > 0 || a.differ.length > 0 ? 'warn' : 'good';
     const parts = [`<b>${a.agree} of ${a.total} planes agree</b> on table <code>${esc(c.table.hash.slice(0, 12))}</code>`];
-    for (const d of a.differ) parts.push(`${esc(d.kind ?? 'plane')} ${esc(d.url)} serves <code>${esc(d.hash.slice(0, 12))}</code> since ${since(d.since, now)}`);
+    for (const d of a.differ) {
+      const settling = now - d.since < DISAGREE_GRACE_MS ? ' (a new table is spreading: counts as disagreeing after 3 s)' : '';
+      parts.push(`${esc(d.kind ?? 'plane')} ${esc(d.url)} serves <code>${esc(d.hash.slice(0, 12))}</code> since ${since(d.since, now)}${settling}`);
+    }
     for (const u of a.unknown) parts.push(`${esc(u.kind ?? 'plane')} ${esc(u.url)}: ${esc(u.why)}`);
     summary = `<p class="agreement ${cls}" data-agree="${a.agree}" data-total="${a.total}" data-differ="${a.differ.length}" data-unknown="${a.unknown.length}">${parts.join(' · ')}</p>`;
   }
