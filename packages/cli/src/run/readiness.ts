@@ -57,20 +57,26 @@ export async function waitForDns(listen: string, name: string, timeoutMs: number
 
 /**
  * Waits until the controller's table is built from measurements (every
- * answer of every service has an RTT from its region) and every watched
- * plane serves that same table, so what the banner claims is what every
+ * region has at least two results for every edge, so the first re-rank by
+ * RTT is behind us), has not changed for `settleMs`, and every watched
+ * plane serves that same table: what the banner claims is then what every
  * plane answers. Returns the table; after `timeoutMs` returns the current
  * one anyway (the banner then describes the controller's view).
  */
-export async function waitForAgreedTable(controllerUrl: string, timeoutMs: number): Promise<RoutingTable> {
+export async function waitForAgreedTable(controllerUrl: string, timeoutMs: number, settleMs = 2000): Promise<RoutingTable> {
   const deadline = Date.now() + timeoutMs;
   let table: RoutingTable | undefined;
+  let sameSince = 0;
+  const get = async <T>(path: string) => (await (await fetch(`${controllerUrl}${path}`, { signal: AbortSignal.timeout(1000) })).json()) as T;
   while (true) {
     try {
-      table = (await (await fetch(`${controllerUrl}/v1/table`, { signal: AbortSignal.timeout(1000) })).json()) as RoutingTable;
-      const measured = Object.values(table.services).every((s) => Object.values(s.regions).every((e) => e.answer.length === 0 || e.rttMs !== undefined));
-      const planes = (await (await fetch(`${controllerUrl}/v1/planes`, { signal: AbortSignal.timeout(1000) })).json()) as { table: { hash: string }; agreement: { agree: number; total: number } };
-      if (measured && planes.table.hash === table.hash && planes.agreement.agree === planes.agreement.total) return table;
+      const next = await get<RoutingTable>('/v1/table');
+      if (next.hash !== table?.hash) sameSince = Date.now();
+      table = next;
+      const edges = await get<{ edges: Array<{ regions: Record<string, { samples: number } | null> }> }>('/v1/edges');
+      const measured = edges.edges.every((e) => Object.values(e.regions).every((l) => l !== null && l.samples >= 2));
+      const planes = await get<{ table: { hash: string }; agreement: { agree: number; total: number } }>('/v1/planes');
+      if (measured && Date.now() - sameSince >= settleMs && planes.table.hash === table.hash && planes.agreement.agree === planes.agreement.total) return table;
     } catch {
       // not up yet
     }
