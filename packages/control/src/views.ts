@@ -87,8 +87,10 @@ export function edgesView(c: Controller): EdgesView {
   return { now, table: { version: table.version, hash: table.hash }, edges };
 }
 
-/** The /healthz document. */
+/** The /healthz document (the plane health contract's fields, plus the controller's own). */
 export interface HealthView {
+  /** Which kind of plane answers (contract field). */
+  plane: 'controller';
   ok: boolean;
   /** `degraded` while the policy file on disk is invalid (the previous policy keeps serving). */
   status: 'ok' | 'degraded';
@@ -98,6 +100,10 @@ export interface HealthView {
   lastReportAt?: number;
   lastReportAgeMs?: number;
   probes: Record<string, { region: string; seq: number; lastReportAt: number; ageMs: number }>;
+  /** Contract fields: the policy the table came from, the client map (none on the controller), the newest observation. */
+  policyHash: string;
+  clientMapHash: string | null;
+  lastObservationAt: number | null;
 }
 
 /** Builds the /healthz document. */
@@ -109,7 +115,9 @@ export function healthView(c: Controller): HealthView {
   for (const [id, p] of Object.entries(c.probes).sort(([a], [b]) => a.localeCompare(b))) {
     probes[id] = { region: p.region, seq: p.seq, lastReportAt: p.lastReportAt, ageMs: now - p.lastReportAt };
   }
+  const links = Object.values(c.state.links);
   return {
+    plane: 'controller',
     ok: true,
     status: errors.length > 0 ? 'degraded' : 'ok',
     now,
@@ -117,6 +125,9 @@ export function healthView(c: Controller): HealthView {
     policy: { ...(c.policyFile ? { file: c.policyFile } : {}), hash: t.policyHash, loadedAt: c.policyLoadedAt, errors },
     ...(c.lastReportAt !== undefined ? { lastReportAt: c.lastReportAt, lastReportAgeMs: now - c.lastReportAt } : {}),
     probes,
+    policyHash: t.policyHash,
+    clientMapHash: null,
+    lastObservationAt: links.length > 0 ? Math.max(...links.map((l) => l.lastAt)) : null,
   };
 }
 
