@@ -7,9 +7,10 @@
  * for the region it names, then back.
  */
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sleep } from './support/processes.js';
+import { CLI, sleep } from './support/processes.js';
 import { startRunStack, type RunStack } from './support/run-stack.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -85,6 +86,21 @@ describe('the edgesteer run banner, run as printed', () => {
     expect(r.out).toMatch(/^from: live state of the controller at http:\/\/127\.0\.0\.1:\d+ \(table v\d+/);
     expect(r.out).toMatch(/answer euw1/);
     expect(r.out).not.toMatch(/assumed up/);
+
+    // The controller's state file is accepted too, and says it is one.
+    const stateFile = join(stack.dir, 'state', 'controller', 'controller-state.json');
+    const fromFile = await sh(`${process.execPath} ${CLI} explain --state ${stateFile} --policy ${stack.policyFile} --service cdn --region eu-west`);
+    expect(fromFile.code, fromFile.out).toBe(0);
+    expect(fromFile.out).toMatch(/^from: state file .*controller-state\.json, saved \d{4}-/);
+    expect(fromFile.out).toMatch(/answer euw1/);
+    // A URL that is neither a controller nor a Worker is refused with a stable code.
+    const wrong = await sh(`${process.execPath} ${CLI} explain --from ${stack.controlUrl} --policy ${stack.policyFile} --service cdn --region eu-west`);
+    expect(wrong.code).toBe(1);
+    expect(wrong.out).toMatch(/E_EXPLAIN_SOURCE: .* serves neither GET \/v1\/state \(a controller\) nor GET \/steer/);
+    // A Worker explains its own decision.
+    const worker = await sh(`${process.execPath} ${CLI} explain --from ${stack.workerUrl} --policy ${stack.policyFile} --service cdn --region eu-west`);
+    expect(worker.code, worker.out).toBe(0);
+    expect(worker.out).toMatch(/^from: live decision of the Worker at http:\/\/127\.0\.0\.1:\d+/);
 
     const planesLine = /^ {2}(curl -s http:\/\/\S+\/v1\/planes)\s+#/m.exec(banner)?.[1];
     const planes = JSON.parse((await sh(planesLine!)).out) as { agreement: { agree: number; total: number }; planes: Array<{ reachable: boolean }> };

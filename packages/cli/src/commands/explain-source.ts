@@ -6,11 +6,10 @@
  * can tell live state from the assume-up start.
  */
 import { readFile } from 'node:fs/promises';
-import { parseSnapshot } from '@edgesteer/control';
 import type { DecisionState, Explanation } from '@edgesteer/core';
 import type { Policy } from '@edgesteer/policy';
 import { CliError } from '../cli-error.js';
-import { regionSubnet } from '../run/banner.js';
+import { regionSubnet } from '../run/region-subnet.js';
 
 /** Decision state read from somewhere, or a finished explanation from a plane that explains itself. */
 export type LiveSource =
@@ -82,6 +81,8 @@ export async function fromStateFile(file: string): Promise<LiveSource> {
     throw new CliError('E_STATE_CORRUPT', `${file}: not JSON (${(err as Error).message})`);
   }
   try {
+    // Loaded only here: the controller package is heavy, and explain without --state does not need it.
+    const { parseSnapshot } = await import('@edgesteer/control');
     const snap = parseSnapshot(value, file);
     return { kind: 'state', state: snap.state, at: snap.savedAt, describe: `state file ${file}, saved ${new Date(snap.savedAt).toISOString()} (${stateFreshness(snap.state, snap.savedAt)})` };
   } catch (err) {

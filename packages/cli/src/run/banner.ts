@@ -8,6 +8,7 @@
  */
 import type { RoutingTable } from '@edgesteer/core';
 import type { Policy } from '@edgesteer/policy';
+import { regionSubnet } from './region-subnet.js';
 import { DEFAULT_PORTS, type Stack, type StackPorts } from './stack.js';
 
 export interface BannerInput {
@@ -24,14 +25,6 @@ export interface BannerInput {
 function hostPort(listen: string): { host: string; port: string } {
   const i = listen.lastIndexOf(':');
   return { host: listen.slice(0, i), port: listen.slice(i + 1) };
-}
-
-/** A client subnet inside the region (its first IPv4 client CIDR as a /24), for ECS. */
-export function regionSubnet(policy: Policy, region: string): string | undefined {
-  const cidr = policy.regions.find((r) => r.id === region)?.clientCidrs.find((c) => !c.includes(':'));
-  if (!cidr) return undefined;
-  const [ip, len] = cidr.split('/') as [string, string];
-  return Number(len) <= 24 ? `${ip}/24` : cidr;
 }
 
 const pad = (s: string, n: number) => (s.length >= n ? `${s}  ` : s.padEnd(n));
