@@ -41,7 +41,7 @@ describe('dashboard in headless Chromium', () => {
     const executablePath = findChromium();
     if (!executablePath) throw new Error('no Chromium found (CHROMIUM_PATH, or chromium on PATH): run `node scripts/ensure-tools.mjs --with-chromium` (npm test does) or apt-get install chromium');
     mkdirSync(OUT, { recursive: true });
-    stack = await startRunStack({ octetBase: 50 });
+    stack = await startRunStack({ octetBase: 50, readyTimeoutMs: 100_000 });
     profile = mkdtempSync(join(tmpdir(), 'edgesteer-chromium-'));
     // launchPersistentContext is how playwright takes a --user-data-dir: a fresh one per run.
     context = await chromium.launchPersistentContext(profile, {
@@ -53,7 +53,7 @@ describe('dashboard in headless Chromium', () => {
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(20_000);
-  }, 90_000);
+  }, 150_000);
 
   afterAll(async () => {
     await context?.close();

@@ -88,7 +88,7 @@ export function banner(b: BannerInput): string {
   if (plan) {
     const control = b.ports.control === DEFAULT_PORTS.control ? '' : ` --control http://${b.ports.control}`;
     lines.push('', 'Break something and watch the answers move:');
-    lines.push(`  npx edgesteer demo edge ${plan.edge} down${control}    # within a few seconds every ${plan.region} line above answers ${plan.to} instead of ${plan.from}`);
+    lines.push(`  npx edgesteer demo edge ${plan.edge} down${control}    # within a few seconds every ${plan.region} line above stops answering ${plan.from} (next best now: ${plan.to})`);
     lines.push(`  npx edgesteer demo edge ${plan.edge} up${control}      # and back (also: slow 150)`);
   }
   lines.push('', `Logs: ${b.stateDir}/logs/ (JSON, one file per process; read them with: npx pino-pretty < ${b.stateDir}/logs/controller.log). Failovers and recoveries are printed here; --logs streams everything. Ctrl-C stops everything.`, '');
