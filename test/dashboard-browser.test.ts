@@ -88,7 +88,8 @@ describe('dashboard in headless Chromium', () => {
         document.getElementById('status')?.dataset['status'] === 'ok'
       );
     }, undefined, { timeout: 30_000 });
-    await expect(page.locator('#planes .agreement').textContent()).resolves.toMatch(/^3 of 3 planes agree on table [0-9a-f]{12}/);
+    // Read in the page, in one go: a re-rank between two reads would show a table spreading.
+    await page.waitForFunction(() => /^3 of 3 planes agree on table [0-9a-f]{12}$/.test(document.querySelector('#planes .agreement')?.textContent ?? ''));
     // Hover: the edge's address and check settings; every cell has a sparkline.
     await expect(page.locator('#matrix th.edge-head[data-edge="euw1"]').getAttribute('title')).resolves.toMatch(/euw1 in eu-west: 127\.0\.0\.52.*\ncheck http:\/\/127\.0\.0\.52:\d+\/healthz every 1000 ms, timeout 500 ms, up after 2 ok, down after 2 failed/);
     expect(await page.locator('#matrix td.cell svg.spark').count()).toBe(9);
@@ -136,7 +137,7 @@ describe('dashboard in headless Chromium', () => {
       return th ? getComputedStyle(th).backgroundColor : 'no row';
     });
     expect(rowBg).toBe('rgb(74, 20, 22)'); // red
-    await expect(page.locator('#planes .agreement').textContent()).resolves.toMatch(/^2 of 3 planes agree/);
+    await page.waitForFunction(() => /^2 of 3 planes agree/.test(document.querySelector('#planes .agreement')?.textContent ?? ''));
     await shot('dns-killed');
 
     // --- the page's own connection lost: grey, "STALE since".
