@@ -5,22 +5,25 @@
 // driven by playwright-core). Installs them with apt when running as root on
 // Debian; otherwise says exactly what to install.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { findChromium } from './chromium.mjs';
 
 const wanted = [
   { bin: 'dig', pkg: 'bind9-dnsutils', why: 'DNS and DoH queries in tests' },
   { bin: 'dnsperf', pkg: 'dnsperf', why: 'DNS benchmarks' },
 ];
+// Chromium is looked up exactly as test/dashboard-browser.test.ts does (scripts/chromium.mjs).
 const optional = process.argv.includes('--with-chromium')
-  ? [{ bin: 'chromium', pkg: 'chromium', why: 'dashboard browser test' }]
+  ? [{ bin: 'chromium', pkg: 'chromium', why: 'dashboard browser test', found: () => findChromium() !== undefined }]
   : [];
 
 const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
+const present = (t) => (t.found ? t.found() : has(t.bin));
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
   console.error(`edgesteer needs Node 24+, this is ${process.version}. Run through npm (npm test / npm start) so the project's Node 24 from node_modules/.bin comes first on PATH.`);
   process.exit(1);
 }
-const missing = [...wanted, ...optional].filter((t) => !has(t.bin));
+const missing = [...wanted, ...optional].filter((t) => !present(t));
 if (missing.length === 0) process.exit(0);
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -40,7 +43,7 @@ try {
   console.error(`[ensure-tools] apt-get failed: ${err.message}`);
   process.exit(1);
 }
-const still = missing.filter((t) => !has(t.bin));
+const still = missing.filter((t) => !present(t));
 if (still.length) {
   console.error('[ensure-tools] still missing after install: ' + still.map((t) => t.bin).join(', '));
   process.exit(1);

@@ -70,7 +70,7 @@ describe('edgesteer dns', () => {
     const dns = await startDnsProcess(['--policy', file, '--listen', '127.0.0.1:0', '--no-watch']);
     running.push(dns);
     const ready = await dns.waitForLog((l) => l.msg === 'dns server ready');
-    expect(ready).toMatchObject({ listen: `127.0.0.1:${dns.port}`, workers: 1, source: 'local', name: 'edgesteer-dns' });
+    expect(ready).toMatchObject({ listen: `127.0.0.1:${dns.port}`, workers: 1, source: 'local', component: 'dns', event: 'dns_ready' });
     expect(await cdnTtl(dns.port)).toBe(30);
 
     setCdnTtl(file, 77);

@@ -83,6 +83,11 @@ describe('startWorkerNode: dig over h2c and HTTP/1.1 on one port', () => {
       expect(await ttl()).toBe(45);
       const health = (await (await fetch(`${w.url}/healthz`)).json()) as { policy: { lastError?: string } };
       expect(health.policy.lastError).toMatch(/ttl/);
+      // The bad edit reverted to the text being served: /healthz describes what runs now, no stale error.
+      writeFileSync(file, withTtl('45'));
+      expect(await w.reloadPolicy()).toEqual({ result: 'unchanged' });
+      const restored = (await (await fetch(`${w.url}/healthz`)).json()) as { policy: { lastError?: string } };
+      expect(restored.policy.lastError).toBeUndefined();
     } finally {
       await w.close();
     }

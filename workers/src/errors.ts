@@ -1,3 +1,4 @@
+import { CodedError } from '@edgesteer/policy/neutral';
 import { REPORT_INTAKE_ERRORS } from '@edgesteer/core';
 import { errorBody as httpErrorBody, type ErrorBody as HttpErrorBody } from '@edgesteer/http-kit';
 
@@ -47,16 +48,7 @@ export const WORKER_ERRORS = {
 export type WorkerErrorCode = keyof typeof WORKER_ERRORS;
 
 /** An error with a stable code and a message that says what to do. */
-export class WorkerError extends Error {
-  constructor(
-    readonly code: WorkerErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'WorkerError';
-  }
-}
+export class WorkerError extends CodedError<WorkerErrorCode> {}
 
 /** JSON body of every error response (http-kit's shape, the controller's too). */
 export type ErrorBody = HttpErrorBody<WorkerErrorCode>;

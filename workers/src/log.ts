@@ -10,7 +10,7 @@ export interface WorkerLogger {
 }
 
 /** JSON lines on the console, with the same field names as pino (level, time, msg). */
-export function consoleJsonLogger(base: Record<string, unknown> = { service: 'edgesteer-worker' }): WorkerLogger {
+export function consoleJsonLogger(base: Record<string, unknown> = { component: 'worker' }): WorkerLogger {
   const line = (level: number, fields: Record<string, unknown>, msg: string) => {
     const entry = { level, time: Date.now(), ...base, ...fields, msg };
     const text = JSON.stringify(entry, (_k, v: unknown) => (v instanceof Error ? { message: v.message, stack: v.stack } : v));

@@ -1,13 +1,13 @@
+import { CodedError } from '@edgesteer/policy';
+
 /** An error the CLI reports as `edgesteer: CODE: message` with a chosen exit code. */
-export class CliError extends Error {
+export class CliError extends CodedError {
   constructor(
-    /** Stable code, e.g. E_POLICY_INVALID. */
-    readonly code: string,
+    code: string,
     message: string,
     /** 1 for failures and invalid input, 2 for usage errors. */
     readonly exitCode: 1 | 2 = 1,
   ) {
-    super(message);
-    this.name = 'CliError';
+    super(code, message);
   }
 }

@@ -10,7 +10,9 @@
  * GET  /v1/edges              per edge verdict, drain, per-region link state
  * GET  /v1/timeline           recent failovers and verdict flips
  * GET  /v1/observations       recent observations (?limit=N)
- * GET  /healthz               liveness + table/policy/report status
+ * GET  /v1/planes             the watched data planes (--plane) and whether they agree
+ * GET  /v1/state              decision state + table (what `edgesteer explain --from` reads)
+ * GET  /healthz               liveness + table/policy/report status (the plane health contract)
  * GET  /metrics               Prometheus text
  * POST /v1/reload             re-read the policy file (Bearer EDGESTEER_ADMIN_TOKEN)
  */
@@ -22,7 +24,8 @@ import type { RoutingTable } from '@edgesteer/core';
 import { errorBody, isClientAbort, methodLabel } from '@edgesteer/http-kit';
 import { checkAdmin } from './admin-auth.js';
 import type { Controller } from './controller.js';
-import { DASHBOARD_CSS, DASHBOARD_JS } from './dashboard/assets.js';
+import { boundedSse, encodeSseEvent } from './bounded-sse.js';
+import { DASHBOARD_CSS, DASHBOARD_JS, FAVICON_SVG } from './dashboard/assets.js';
 import { DashboardHub } from './dashboard/hub.js';
 import { renderDashboardPage } from './dashboard/page.js';
 import { CONTROL_ERRORS } from './errors.js';
@@ -31,7 +34,7 @@ import { metricsHandler } from './metrics.js';
 import type { ReloadResult } from './policy-watcher.js';
 import type { ProbeKeys } from '@edgesteer/core';
 import { ReportIntake } from './report-intake.js';
-import { sseResponse } from './sse.js';
+import { PlaneWatch } from './plane-watch.js';
 import { edgesView, healthView } from './views.js';
 
 /** Default request body limit of POST /v1/observations (1 MiB). */
@@ -58,6 +61,12 @@ export interface ControllerAppDeps {
   shutdown?: AbortSignal;
   /** Hash of the client map the planes compile from this policy (null while compiling); shown on /v1/table and /healthz. */
   clientMapHash?: ((policy: Policy) => string | null) | undefined;
+  /** Data planes to watch (base URLs of DNS servers' HTTP listeners, Workers). */
+  planes?: readonly string[];
+  /** How often each plane's /healthz is polled. Default 1000 ms. */
+  planePollMs?: number;
+  /** Frames queued per stream client before it is dropped. Default 64. */
+  sseMaxQueue?: number;
 }
 
 /** The app plus the pieces a server needs to shut down cleanly. */
@@ -65,7 +74,8 @@ export interface ControllerApp {
   app: Hono;
   intake: ReportIntake;
   dashboard: DashboardHub;
-  /** Ends dashboard streams and stops listening to the controller. */
+  planes: PlaneWatch;
+  /** Ends dashboard streams, stops polling planes and listening to the controller. */
   close(): void;
 }
 
@@ -85,8 +95,18 @@ export function createControllerApp(deps: ControllerAppDeps): ControllerApp {
     maxBytes: maxBody,
     ...(deps.signatureWindowMs === undefined ? {} : { windowMs: deps.signatureWindowMs }),
   });
-  const dashboard = new DashboardHub(controller);
-  const sseOpts = (c: Context) => ({ signals: [c.req.raw.signal, deps.shutdown], ...(deps.heartbeatMs === undefined ? {} : { heartbeatMs: deps.heartbeatMs }) });
+  const planes = new PlaneWatch({ controller, urls: deps.planes ?? [], ...(deps.planePollMs === undefined ? {} : { intervalMs: deps.planePollMs }) });
+  const dashboard = new DashboardHub(controller, planes);
+  const sseOpts = (stream: 'dashboard' | 'table') => ({
+    signals: [deps.shutdown],
+    ...(deps.sseMaxQueue === undefined ? {} : { maxQueue: deps.sseMaxQueue }),
+    onOpen: () => metrics.streamClients.inc({ stream }),
+    onClose: () => metrics.streamClients.dec({ stream }),
+    onDrop: () => {
+      metrics.streamDropped.inc({ stream });
+      controller.log.warn({ event: 'stream_client_dropped', stream }, `dropped a ${stream} stream client that stopped reading`);
+    },
+  });
 
   // Serialise each table once, however many DNS replicas fetch it.
   const tableJson = new WeakMap<RoutingTable, string>();
@@ -94,6 +114,13 @@ export function createControllerApp(deps: ControllerAppDeps): ControllerApp {
     let s = tableJson.get(t);
     if (s === undefined) tableJson.set(t, (s = JSON.stringify(t)));
     return s;
+  };
+  // One encoded `table` event per table, however many followers stream it.
+  const tableEvents = new WeakMap<RoutingTable, Uint8Array>();
+  const tableEvent = (t: RoutingTable) => {
+    let b = tableEvents.get(t);
+    if (b === undefined) tableEvents.set(t, (b = encodeSseEvent({ event: 'table', id: t.hash, data: tableText(t) })));
+    return b;
   };
   const tableResponse = (t: RoutingTable, status: 200 | 304) =>
     new Response(status === 304 ? null : tableText(t), {
@@ -144,12 +171,13 @@ export function createControllerApp(deps: ControllerAppDeps): ControllerApp {
     }),
   );
 
-  app.get('/', (c) => c.html(renderDashboardPage(controller, dashboard.view().sections), 200, { 'cache-control': 'no-store' }));
+  app.get('/', (c) => c.html(renderDashboardPage(controller, dashboard.sections()), 200, { 'cache-control': 'no-store' }));
+  app.get('/favicon.svg', (c) => c.body(FAVICON_SVG, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'max-age=3600' }));
+  app.get('/favicon.ico', (c) => c.redirect('/favicon.svg', 301));
   app.get('/dashboard.css', (c) => c.body(DASHBOARD_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'max-age=60' }));
   app.get('/dashboard.js', (c) => c.body(DASHBOARD_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'max-age=60' }));
-  app.get('/v1/events', (c) =>
-    track('dashboard', sseResponse((sink) => dashboard.add(sink), sseOpts(c))),
-  );
+  // Dashboard stream: a full view first, then only the sections that changed; a named ping lets the page notice a dead connection.
+  app.get('/v1/events', (c) => boundedSse(c, (sink) => dashboard.add(sink), { ...sseOpts('dashboard'), heartbeatEvent: 'ping', heartbeatMs: Math.min(deps.heartbeatMs ?? 5000, 5000) }));
 
   app.post('/v1/observations', async (c) => {
     const r = await intake.submit(c.req.raw);
@@ -178,13 +206,14 @@ export function createControllerApp(deps: ControllerAppDeps): ControllerApp {
   app.get('/v1/table/stream', (c) => {
     // A reconnecting client that already has the current table gets only newer ones.
     const lastId = c.req.header('last-event-id');
-    return track(
-      'table',
-      sseResponse((sink) => {
-        const send = (t: RoutingTable) => sink.send({ event: 'table', id: t.hash, data: tableText(t) });
+    return boundedSse(
+      c,
+      (sink) => {
+        const send = (t: RoutingTable) => sink.send(tableEvent(t));
         if (lastId !== controller.table.hash) send(controller.table);
         return controller.onTable(send);
-      }, sseOpts(c)),
+      },
+      { ...sseOpts('table'), ...(deps.heartbeatMs === undefined ? {} : { heartbeatMs: deps.heartbeatMs }) },
     );
   });
 
@@ -192,6 +221,10 @@ export function createControllerApp(deps: ControllerAppDeps): ControllerApp {
   app.get('/v1/timeline', (c) => json(c, 200, { now: controller.clock(), events: controller.timeline.newest(limit(c.req.query('limit'), 200)) }));
   app.get('/v1/observations', (c) => json(c, 200, { now: controller.clock(), observations: controller.observations.newest(limit(c.req.query('limit'), 100)) }));
   app.get('/healthz', (c) => json(c, 200, { ...healthView(controller), clientMapHash: deps.clientMapHash?.(controller.policy) ?? null }));
+  app.get('/v1/planes', (c) => json(c, 200, { now: controller.clock(), table: { version: controller.table.version, hash: controller.table.hash }, agreement: planes.agreement(), planes: planes.list, route53: planes.route53 }));
+  app.get('/v1/state', (c) =>
+    json(c, 200, { format: 'edgesteer-decision-state/1', plane: 'controller', now: controller.clock(), policyHash: controller.table.policyHash, table: { version: controller.table.version, hash: controller.table.hash, generatedAt: controller.table.generatedAt }, state: controller.state }),
+  );
   app.get('/metrics', metricsHandler(metrics.registry));
 
   app.post('/v1/reload', async (c) => {
@@ -213,38 +246,15 @@ export function createControllerApp(deps: ControllerAppDeps): ControllerApp {
     return json(c, 500, errorBody('E_INTERNAL', 'internal error; see the controller log'));
   });
 
-  function track(stream: 'dashboard' | 'table', res: Response): Response {
-    // Count open streams: the body's end (cancel or close) decrements.
-    metrics.streamClients.inc({ stream });
-    const body = res.body;
-    if (!body) return res;
-    let done = false;
-    const dec = () => {
-      if (!done) metrics.streamClients.dec({ stream });
-      done = true;
-    };
-    const reader = body.getReader();
-    const wrapped = new ReadableStream<Uint8Array>({
-      async pull(ctrl) {
-        const r = await reader.read();
-        if (r.done) {
-          dec();
-          ctrl.close();
-        } else ctrl.enqueue(r.value);
-      },
-      cancel(reason) {
-        dec();
-        return reader.cancel(reason);
-      },
-    });
-    return new Response(wrapped, { status: res.status, headers: res.headers });
-  }
-
   return {
     app,
     intake,
     dashboard,
-    close: () => dashboard.close(),
+    planes,
+    close: () => {
+      planes.stop();
+      dashboard.close();
+    },
   };
 }
 

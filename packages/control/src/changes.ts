@@ -12,6 +12,9 @@ export interface VerdictChange {
   from: 'up' | 'down';
   to: 'up' | 'down';
   reason: string;
+  /** Regions with fresh data that saw the edge down, and how many had fresh data (for readable wording). */
+  downRegions?: string[];
+  freshRegions?: number;
 }
 
 /** The answer for one (service, client region) changed. */
@@ -49,7 +52,7 @@ export function diffVerdicts(prev: DecisionState, next: DecisionState, at: numbe
     const n = next.verdicts[edge];
     if (!n) continue;
     const wasUp = prev.verdicts[edge]?.up ?? true;
-    if (wasUp !== n.up) out.push({ kind: 'verdict', at, edge, from: word(wasUp), to: word(n.up), reason: n.reason });
+    if (wasUp !== n.up) out.push({ kind: 'verdict', at, edge, from: word(wasUp), to: word(n.up), reason: n.reason, downRegions: [...n.downRegions], freshRegions: n.freshRegions });
   }
   return out;
 }

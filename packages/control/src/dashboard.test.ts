@@ -28,8 +28,17 @@ describe('dashboard', () => {
     expect(html).toMatch(/<th [^>]*data-edge="use1" data-verdict="down" data-drain="false"/);
     expect(html).toMatch(/data-service="cdn" data-region="us-east" data-answer="(euw1|aps1)" data-mode="ranked"/);
     expect(html).toContain(`data-version="${h.controller.table.version}"`);
-    expect(html).toMatch(/<li class="ev alarm" data-kind="verdict"/);
-    expect(html).toMatch(/data-kind="answer"[^]*cdn<\/b> in <b>us-east<\/b>: use1 →/);
+    // One incident: the cause (use1 down) first, the answer it moved under it.
+    expect(html).toMatch(/<li class="ev alarm" data-incident="failover"[^]*<li class="cause" data-kind="verdict" data-edge="use1" data-to="down">[^]*<li class="effect" data-kind="answer" data-service="cdn" data-region="us-east">cdn in us-east: use1 →/);
+    expect(html).toContain('2 of 3 regions see it failing');
+    // STATUS is the worst current condition, never OK with an edge down.
+    expect(html).toMatch(/id="status" data-status="critical" data-conditions="EDGE DOWN/);
+    // Hover: the edge's address and its check settings.
+    expect(html).toMatch(/data-edge="use1"[^>]*title="use1 in us-east: 127\.0\.0\.11[^"]*check http:\/\/127\.0\.0\.11:18080\/healthz every 1000 ms/);
+    // Route53's desired answer per region, marked not applied without a hosted zone.
+    expect(html).toMatch(/data-plane="route53"[^>]*data-applied="false"/);
+    expect(html).toContain('not applied: no hosted zone');
+    expect(html).toMatch(/class="r53" data-service="cdn" data-region="us-east" data-primary="aps1"/);
     expect(html).toContain('<script src="/dashboard.js" defer></script>');
     h.close();
   });
@@ -51,15 +60,42 @@ describe('dashboard', () => {
     const sse = sseReader(res.body!);
     const first = JSON.parse((await sse.next()).data) as DashboardView;
     expect(first.hash).toBe(h.controller.table.hash);
-    expect(Object.keys(first.sections).sort()).toEqual(['answers', 'banner', 'matrix', 'meta', 'timeline']);
-    expect(cell(first.sections.matrix, 'us-east', 'use1')).toContain('data-up="unknown"');
+    expect(first.full).toBe(true);
+    expect(Object.keys(first.sections).sort()).toEqual(['answers', 'banner', 'matrix', 'meta', 'planes', 'timeline']);
+    expect(cell(first.sections.matrix!, 'us-east', 'use1')).toContain('data-up="unknown"');
     await h.round();
     // Frames are coalesced (50 ms): a frame may show the round half-way; the round's end follows within a few.
     let second = JSON.parse((await sse.next()).data) as DashboardView;
     for (let i = 0; i < 5 && second.hash !== h.controller.table.hash; i++) second = JSON.parse((await sse.next()).data) as DashboardView;
     expect(second.hash).toBe(h.controller.table.hash);
-    expect(cell(second.sections.matrix, 'us-east', 'use1')).toContain('data-up="true"');
+    // A delta: only what changed, never the whole page again.
+    expect(second.full).toBe(false);
+    expect(cell(second.sections.matrix!, 'us-east', 'use1')).toContain('data-up="true"');
+    expect(Object.keys(second.sections).length).toBeLessThan(6);
     await sse.close();
+    h.close();
+  });
+
+  it('says OK only when nothing is wrong', async () => {
+    const h = harness();
+    await h.round();
+    h.advance(1000);
+    await h.round();
+    const html = await (await h.app.request('/')).text();
+    expect(html).toMatch(/id="status" data-status="ok" data-conditions=""/);
+    h.close();
+  });
+
+  it('serves security headers and a favicon', async () => {
+    const h = harness();
+    const res = await h.app.request('/');
+    expect(res.headers.get('content-security-policy')).toMatch(/default-src 'self'.*frame-ancestors 'none'/);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    const icon = await h.app.request('/favicon.svg');
+    expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await icon.text()).toMatch(/^<svg/);
     h.close();
   });
 

@@ -1,3 +1,4 @@
+import { CodedError } from '@edgesteer/policy';
 import { REPORT_INTAKE_ERRORS } from '@edgesteer/core';
 
 /**
@@ -29,13 +30,4 @@ export const CONTROL_ERRORS = {
 export type ControlErrorCode = keyof typeof CONTROL_ERRORS;
 
 /** An error with a stable code and a message that says what to do. */
-export class ControlError extends Error {
-  constructor(
-    readonly code: ControlErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'ControlError';
-  }
-}
+export class ControlError extends CodedError<ControlErrorCode> {}

@@ -66,6 +66,7 @@ export interface ControllerMetrics {
   httpRequests: Counter<'method' | 'route' | 'status'>;
   httpDuration: Histogram<'method' | 'route'>;
   streamClients: Gauge<'stream'>;
+  streamDropped: Counter<'stream'>;
   policyReloads: Counter<'result'>;
   stateWrites: Counter<'result'>;
 }
@@ -98,6 +99,7 @@ export function createControllerMetrics(registry: Registry): ControllerMetrics {
       registers,
     }),
     streamClients: new Gauge({ name: 'edgesteer_controller_stream_clients', help: 'Open streaming connections (SSE and long-polls), by stream.', labelNames: ['stream'], registers }),
+    streamDropped: new Counter({ name: 'edgesteer_controller_stream_clients_dropped_total', help: 'Stream clients dropped because they stopped reading (their queue passed the limit), by stream.', labelNames: ['stream'], registers }),
     policyReloads: new Counter({ name: 'edgesteer_controller_policy_reloads_total', help: 'Policy reload attempts, by result (applied, invalid, unchanged).', labelNames: ['result'], registers }),
     stateWrites: new Counter({ name: 'edgesteer_controller_state_writes_total', help: 'State file writes, by result (ok, error).', labelNames: ['result'], registers }),
   };

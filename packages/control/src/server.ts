@@ -67,6 +67,12 @@ export interface StartControllerOptions {
   signatureWindowMs?: number;
   /** Minimum time between state writes; default 250 ms. */
   persistDebounceMs?: number;
+  /** Data planes to watch on the dashboard: base URLs whose GET /healthz follows the plane health contract. */
+  planes?: readonly string[];
+  /** How often each plane is polled; default 1000 ms. */
+  planePollMs?: number;
+  /** Frames queued per stream client before it is dropped; default 64. */
+  sseMaxQueue?: number;
   /** Slow-client limits; default DEFAULT_HTTP_TIMEOUTS. */
   httpTimeouts?: { headersTimeoutMs?: number; requestTimeoutMs?: number };
   /** Connection limits; default DEFAULT_CONNECTION_LIMITS. */
@@ -145,6 +151,9 @@ export async function startController(opts: StartControllerOptions): Promise<Run
     ...(opts.maxBodyBytes === undefined ? {} : { maxBodyBytes: opts.maxBodyBytes }),
     ...(opts.heartbeatMs === undefined ? {} : { heartbeatMs: opts.heartbeatMs }),
     ...(opts.signatureWindowMs === undefined ? {} : { signatureWindowMs: opts.signatureWindowMs }),
+    ...(opts.planes ? { planes: opts.planes } : {}),
+    ...(opts.planePollMs === undefined ? {} : { planePollMs: opts.planePollMs }),
+    ...(opts.sseMaxQueue === undefined ? {} : { sseMaxQueue: opts.sseMaxQueue }),
   });
 
   const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...opts.httpTimeouts };
@@ -172,6 +181,7 @@ export async function startController(opts: StartControllerOptions): Promise<Run
 
   // Only now that the port is ours: a failed start must leave no watcher or timer behind.
   if (watcher && opts.watch !== false) watcher.start();
+  http.planes.start();
   const tickMs = opts.tickMs ?? DEFAULT_TICK_MS;
   const ticker = setInterval(() => {
     try {
@@ -182,7 +192,7 @@ export async function startController(opts: StartControllerOptions): Promise<Run
   }, tickMs);
 
   log.info(
-    { event: 'controller_listening', url, policyFile, stateFile: store?.file, tickMs, probes: [...keys.keys()].sort(), version: controller.table.version, hash: controller.table.hash },
+    { event: 'controller_listening', url, policyFile, stateFile: store?.file, tickMs, probes: [...keys.keys()].sort(), planes: http.planes.list.map((p) => p.url), version: controller.table.version, hash: controller.table.hash },
     `controller listening on ${url}`,
   );
 

@@ -53,7 +53,9 @@ describe('GET /healthz', () => {
     const res = await h.app.request('/healthz');
     expect(res.status).toBe(200);
     const body = (await res.json()) as HealthView;
-    expect(body).toMatchObject({ ok: true, status: 'ok' });
+    // The plane health contract's fields, the same shape the DNS server and the Worker publish.
+    expect(body).toMatchObject({ plane: 'controller', ok: true, status: 'ok', policyHash: h.controller.table.policyHash, clientMapHash: null, lastObservationAt: generated });
+    expect(body.table).toMatchObject({ generatedAt: generated });
     expect(body.table).toMatchObject({ version: h.controller.table.version, hash: h.controller.table.hash, ageMs: h.now() - generated });
     expect(body.policy.hash).toBe(h.controller.table.policyHash);
     expect(body.policy.errors).toEqual([]);

@@ -20,7 +20,8 @@ export function recordChanges(r: CycleResult, timeline: Ring<TimelineEvent>, met
   for (const a of r.answers) {
     timeline.push(a);
     metrics.answerChanges.inc({ service: a.service, region: a.region });
-    log.warn(
+    // info, not warn: a failover is the system working; the edge going down is what needs attention.
+    log.info(
       { event: 'answer_changed', service: a.service, region: a.region, from: a.from, to: a.to, mode: a.toMode, reason: a.reason, version: r.table.version },
       `${a.service} in ${a.region}: ${a.from.join(',') || '-'} -> ${a.to.join(',') || '-'} (${a.reason})`,
     );

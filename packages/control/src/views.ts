@@ -87,11 +87,11 @@ export function edgesView(c: Controller): EdgesView {
   return { now, table: { version: table.version, hash: table.hash }, edges };
 }
 
-/** The /healthz document. */
+/** The /healthz document (the plane health contract's fields, plus the controller's own). */
 export interface HealthView {
-  ok: boolean;
-  /** Plane health contract: which plane this is. */
+  /** Which kind of plane answers (contract field). */
   plane: 'controller';
+  ok: boolean;
   /**
    * `degraded` while the policy file on disk is invalid (the previous policy
    * keeps serving); else `unsynced` before any observation, `stale` when no

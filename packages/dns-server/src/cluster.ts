@@ -117,7 +117,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
           counts.set(index, m.counts);
           if (m.rrl) rrlCounts.set(index, m.rrl);
         } else if (m.type === 'error') {
-          log.error({ code: m.code, worker: index }, m.message);
+          log.error({ event: 'worker_failed', code: m.code, worker: index }, m.message);
           if (!listening) {
             clearTimeout(timer);
             reject(new DnsServerError(m.code, m.message));
@@ -128,10 +128,10 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
         clearTimeout(timer);
         if (workers.get(index) === w) workers.delete(index);
         if (closing) return;
-        log.error({ code: 'E_DNS_WORKER_EXIT', worker: index, exitCode: code, signal }, 'DNS worker exited; restarting it');
+        log.error({ event: 'worker_exited', code: 'E_DNS_WORKER_EXIT', worker: index, exitCode: code, signal }, 'DNS worker exited; restarting it');
         if (!listening) reject(new DnsServerError('E_DNS_WORKER_START', `DNS worker ${index} exited during start (code ${code}, signal ${signal})`));
         setTimeout(() => {
-          if (!closing) spawn(index).catch((err: unknown) => log.error({ err, worker: index }, 'DNS worker restart failed'));
+          if (!closing) spawn(index).catch((err: unknown) => log.error({ event: 'worker_restart_failed', err, worker: index }, 'DNS worker restart failed'));
         }, RESTART_DELAY_MS).unref();
       });
       w.send(stateMessage(true));

@@ -62,7 +62,7 @@ export class DnsEngine {
       this.errorsSinceLog++;
       const now = Date.now();
       if (now - this.lastErrorLogAt >= ERROR_LOG_INTERVAL_MS) {
-        this.log.error({ err, code: 'E_DNS_ANSWER', errors: this.errorsSinceLog, transport }, 'error while answering a query (packet dropped)');
+        this.log.error({ event: 'answer_failed', err, code: 'E_DNS_ANSWER', errors: this.errorsSinceLog, transport }, 'error while answering a query (packet dropped)');
         this.lastErrorLogAt = now;
         this.errorsSinceLog = 0;
       }

@@ -1,6 +1,6 @@
 import { pino, type Logger } from 'pino';
 
-/** The default logger: pino JSON on stdout, `name` = edgesteer-dns. */
-export function defaultLogger(level = process.env['LOG_LEVEL'] ?? 'info', bindings: Record<string, unknown> = {}): Logger {
-  return pino({ name: 'edgesteer-dns', level, base: { pid: process.pid, ...bindings } });
+/** The default logger: pino JSON on stdout with `component: "dns"` (the field every edgesteer process uses). */
+export function defaultLogger(level = process.env['EDGESTEER_LOG_LEVEL'] ?? process.env['LOG_LEVEL'] ?? 'info', bindings: Record<string, unknown> = {}): Logger {
+  return pino({ level, base: { component: 'dns', pid: process.pid, ...bindings } });
 }

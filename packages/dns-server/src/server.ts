@@ -124,7 +124,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     const cluster = await startCluster({ ...opts, host, maxUdp, workers, log, keeper, rrlSettings: rrl });
     broadcast = cluster.broadcast;
     keeper.start();
-    log.info({ listen: `${host}:${cluster.port}`, host, port: cluster.port, workers, tableVersion: keeper.table.version, source: keeper.source }, 'dns server ready');
+    log.info({ event: 'dns_ready', listen: `${host}:${cluster.port}`, host, port: cluster.port, workers, tableVersion: keeper.table.version, source: keeper.source }, 'dns server ready');
     return {
       address: host,
       port: cluster.port,
@@ -145,7 +145,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
         keeper.stop();
         await keeper.flush();
         await cluster.close();
-        log.info({ listen: `${host}:${cluster.port}` }, 'dns server stopped');
+        log.info({ event: 'dns_stopped', listen: `${host}:${cluster.port}` }, 'dns server stopped');
       },
     };
   }
@@ -172,7 +172,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       }),
   );
   keeper.start();
-  log.info({ listen: `${host}:${bound.port}`, host, port: bound.port, workers: 1, tableVersion: keeper.table.version, source: keeper.source }, 'dns server ready');
+  log.info({ event: 'dns_ready', listen: `${host}:${bound.port}`, host, port: bound.port, workers: 1, tableVersion: keeper.table.version, source: keeper.source }, 'dns server ready');
   const counters: DnsCounters = eng.counters;
   return {
     address: host,
@@ -196,7 +196,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       await keeper.flush();
       await new Promise<void>((resolve) => bound.udp.close(() => resolve()));
       await bound.tcp.close();
-      log.info({ listen: `${host}:${bound.port}` }, 'dns server stopped');
+      log.info({ event: 'dns_stopped', listen: `${host}:${bound.port}` }, 'dns server stopped');
     },
   };
 }

@@ -72,7 +72,7 @@ async function readPolicy(file: string, log: Logger): Promise<{ policy: Policy }
       error: new DnsServerError('E_POLICY_INVALID', `policy ${file} is invalid (${errors} error${errors === 1 ? '' : 's'}):\n${lines.join('\n')}`, res.problems),
     };
   }
-  for (const p of res.problems) log.warn({ file, rule: p.rule, line: p.line, col: p.col }, formatProblem(p));
+  for (const p of res.problems) log.warn({ event: 'policy_warning', file, rule: p.rule, line: p.line, col: p.col }, formatProblem(p));
   return { policy: res.policy };
 }
 
@@ -322,6 +322,7 @@ export class StateKeeper {
     const t = this.table;
     this.opts.log.info(
       {
+        event: reason === 'initial' ? 'answer_plane_built' : 'table_changed',
         reason,
         source: this.source,
         tableVersion: t.version,
@@ -337,7 +338,7 @@ export class StateKeeper {
       },
       reason === 'initial' ? 'answer plane built' : 'routing table changed',
     );
-    for (const w of this.plane.warnings) this.opts.log.warn({ code: 'E_DNS_TABLE_POLICY_MISMATCH', tableVersion: t.version }, w);
+    for (const w of this.plane.warnings) this.opts.log.warn({ event: 'table_policy_mismatch', code: 'E_DNS_TABLE_POLICY_MISMATCH', tableVersion: t.version }, w);
     this.checkPolicyHash();
   }
 
@@ -349,7 +350,7 @@ export class StateKeeper {
     if (ours === theirs || key === this.lastMismatch) return;
     this.lastMismatch = key;
     this.opts.log.warn(
-      { code: 'E_DNS_TABLE_POLICY_MISMATCH', tableVersion: this.table.version, tablePolicyHash: theirs, policyHash: ours },
+      { event: 'table_policy_mismatch', code: 'E_DNS_TABLE_POLICY_MISMATCH', tableVersion: this.table.version, tablePolicyHash: theirs, policyHash: ours },
       'the routing table was computed from a different policy than this server loaded; answers use this server\'s policy for names and addresses — deploy the same policy file to the controller and the DNS servers',
     );
   }
@@ -361,7 +362,7 @@ export class StateKeeper {
     try {
       plane = this.build(this.policy, table, this.hold);
     } catch (err) {
-      this.opts.log.error({ err, code: 'E_DNS_TABLE_REJECTED', tableVersion: table.version }, 'cannot build answers from the new routing table; keeping the current one');
+      this.opts.log.error({ event: 'table_rejected', err, code: 'E_DNS_TABLE_REJECTED', tableVersion: table.version }, 'cannot build answers from the new routing table; keeping the current one');
       return false;
     }
     const previous = this.table;
@@ -411,12 +412,12 @@ export class StateKeeper {
       const log = this.opts.log;
       const r = await readPolicy(file, log);
       if ('error' in r) {
-        for (const p of r.problems) log.error({ code: r.error.code, file }, p);
-        log.error({ code: r.error.code, file, reason, problems: r.problems.length }, 'policy rejected; still serving the previous policy');
+        for (const p of r.problems) log.error({ event: 'policy_invalid', code: r.error.code, file }, p);
+        log.error({ event: 'policy_rejected', code: r.error.code, file, reason, problems: r.problems.length }, 'policy rejected; still serving the previous policy');
         return false;
       }
       if (JSON.stringify(r.policy) === JSON.stringify(this.policy)) {
-        log.info({ file, reason }, 'policy unchanged');
+        log.info({ event: 'policy_unchanged', file, reason }, 'policy unchanged');
         return true;
       }
       // The new map compiles first (in the background) so the policy and its map switch together.
@@ -431,7 +432,7 @@ export class StateKeeper {
         }
       }
       const applied = this.setPolicy(r.policy, `policy reload (${reason})`, map);
-      if (applied) log.info({ file, reason, tableVersion: this.table.version }, 'policy reloaded');
+      if (applied) log.info({ event: 'policy_reloaded', file, reason, tableVersion: this.table.version }, 'policy reloaded');
       return applied;
     };
     const next = (this.reloading ?? Promise.resolve(true)).then(run, run);

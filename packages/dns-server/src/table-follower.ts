@@ -104,6 +104,7 @@ export class TableFollower {
     const now = Date.now();
     this.opts.log.warn(
       {
+        event: 'table_stale',
         code: 'E_DNS_TABLE_STALE',
         controller: this.opts.controller,
         lastSyncAgoMs: this.lastSyncAt ? now - this.lastSyncAt : null,
@@ -144,7 +145,7 @@ export class TableFollower {
           if (wait && Date.now() - started < NOT_HELD_MS) {
             if (++quick304 >= 2 && this.longPoll) {
               this.longPoll = false;
-              this.opts.log.info({ controller: this.opts.controller, pollIntervalMs: pollMs }, 'controller does not hold long polls; polling instead');
+              this.opts.log.info({ event: 'controller_polling', controller: this.opts.controller, pollIntervalMs: pollMs }, 'controller does not hold long polls; polling instead');
             }
           } else {
             quick304 = 0;
@@ -177,7 +178,7 @@ export class TableFollower {
   private ok(): void {
     this.lastSyncAt = Date.now();
     if (this.failing) {
-      this.opts.log.info({ controller: this.opts.controller }, 'controller reachable again');
+      this.opts.log.info({ event: 'controller_reachable', controller: this.opts.controller }, 'controller reachable again');
     }
     this.failing = false;
     this.lastError = undefined;
@@ -187,7 +188,7 @@ export class TableFollower {
     const message = err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
     if (!this.failing) {
       this.opts.log.warn(
-        { code: 'E_DNS_CONTROLLER', controller: this.opts.controller, error: message },
+        { event: 'controller_unreachable', code: 'E_DNS_CONTROLLER', controller: this.opts.controller, error: message },
         'cannot fetch the routing table from the controller; serving the last good table',
       );
     }

@@ -117,7 +117,7 @@ export function listenTcp(engine: DnsEngine, log: Logger, opts: TcpListenOptions
     server.once('error', reject);
     server.listen({ port: opts.port, host: opts.host, reusePort: opts.reusePort ?? false, exclusive: true }, () => {
       server.off('error', reject);
-      server.on('error', (err) => log.error({ err, code: 'E_DNS_TCP' }, 'TCP listener error'));
+      server.on('error', (err) => log.error({ event: 'tcp_listener_error', err, code: 'E_DNS_TCP' }, 'TCP listener error'));
       resolve({
         server,
         close: () =>

@@ -59,7 +59,7 @@ export function listenUdp(engine: DnsEngine, log: Logger, opts: UdpListenOptions
         sendErrors++;
         const now = Date.now();
         if (now - lastErrLog > 10_000) {
-          log.warn({ err, code: 'E_DNS_UDP_SOCKET', errors: sendErrors }, 'UDP socket error');
+          log.warn({ event: 'udp_socket_error', err, code: 'E_DNS_UDP_SOCKET', errors: sendErrors }, 'UDP socket error');
           lastErrLog = now;
           sendErrors = 0;
         }

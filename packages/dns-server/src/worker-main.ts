@@ -46,7 +46,7 @@ async function onMessage(m: ToWorker): Promise<void> {
     if (m.clientMap && m.clientMap.hash !== clientMap?.hash) clientMap = ClientMap.deserialize(Buffer.from(m.clientMap.base64, 'base64'), m.clientMap.hash);
     plane = buildAnswerPlane(m.policy, m.table, { maxUdp: cfg!.maxUdp, holdSteered: m.hold, ...(clientMap ? { matcher: clientMap } : {}) });
   } catch (err) {
-    log.error({ err, code: 'E_DNS_TABLE_REJECTED', tableVersion: m.table.version }, 'cannot build answers; keeping the current ones');
+    log.error({ event: 'table_rejected', err, code: 'E_DNS_TABLE_REJECTED', tableVersion: m.table.version }, 'cannot build answers; keeping the current ones');
     return;
   }
   if (engine) {
@@ -63,7 +63,7 @@ async function onMessage(m: ToWorker): Promise<void> {
     send({ type: 'error', index: cfg!.index, code: 'E_DNS_BIND', message: `worker ${cfg!.index} cannot bind ${cfg!.host}:${cfg!.port}: ${(err as Error).message}` });
     process.exit(1);
   }
-  log.info({ listen: `${cfg!.host}:${cfg!.port}`, tableVersion: m.table.version }, 'dns worker listening');
+  log.info({ event: 'worker_listening', listen: `${cfg!.host}:${cfg!.port}`, tableVersion: m.table.version }, 'dns worker listening');
   send({ type: 'listening', index: cfg!.index });
   setInterval(() => send({ type: 'metrics', index: cfg!.index, counts: eng.counters.counts(), ...(limiter ? { rrl: { ...limiter.counts } } : {}) }), 1000).unref();
 }

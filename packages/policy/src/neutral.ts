@@ -10,3 +10,4 @@ export { formatProblem, sortProblems, compareProblems, type Problem, type Severi
 export { RULES, type RuleId } from './rules.js';
 export { PolicyError, policyOrThrow } from './policy-error.js';
 export { policyJsonSchemaText } from './json-schema-text.js';
+export { CodedError, errorCodeOf } from './coded-error.js';

@@ -2,6 +2,7 @@
  * Errors of the Route53 reconciler. Every one carries a stable code so the
  * CLI, the controller and on-call engineers can match on it.
  */
+import { CodedError } from '@edgesteer/policy/neutral';
 
 /** Stable error codes raised by this package. */
 export type Route53ErrorCode =
@@ -23,14 +24,13 @@ export type Route53ErrorCode =
   | 'E_R53_UNREACHABLE';
 
 /** An error with a stable code and an actionable message. */
-export class Route53Error extends Error {
+export class Route53Error extends CodedError<Route53ErrorCode> {
   constructor(
-    readonly code: Route53ErrorCode,
+    code: Route53ErrorCode,
     message: string,
     /** Extra machine-readable detail (e.g. the failed changes). */
     readonly detail?: unknown,
   ) {
-    super(message);
-    this.name = 'Route53Error';
+    super(code, message);
   }
 }

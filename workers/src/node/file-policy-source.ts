@@ -56,7 +56,14 @@ export class FilePolicySource implements PolicySource {
       this.log.error({ event: 'policy_invalid', policyFile: this.file, problem: this.error }, this.error);
       return { result: 'invalid', problems: [this.error] };
     }
-    if (read.text === this.lastText) return { result: 'unchanged' };
+    if (read.text === this.lastText) {
+      // Back to the text being served (e.g. a bad edit reverted): the earlier error no longer describes what runs.
+      if (this.error !== undefined) {
+        this.error = undefined;
+        this.log.info({ event: 'policy_restored', policyFile: this.file }, 'policy file restored to the policy being served');
+      }
+      return { result: 'unchanged' };
+    }
     if (!read.result.ok) {
       const problems = read.result.problems.filter((p) => p.severity === 'error').map(formatProblem);
       this.error = problems[0] ?? 'policy invalid';

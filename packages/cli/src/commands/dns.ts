@@ -3,10 +3,11 @@ import type { ProbeKeys } from '@edgesteer/core';
 import { ProbeKeyError } from '@edgesteer/http-kit';
 import { loadProbeKeys, parseListen } from '@edgesteer/http-kit/node';
 import { DnsServerError, RRL_DEFAULTS, startDnsMetricsListener, startDnsServer, type DnsMetricsListener } from '@edgesteer/dns-server';
-import { pino } from 'pino';
 import { CliError } from '../cli-error.js';
+import { addLogOptions, createLogger, type LogFlags } from '../process/logging.js';
+import { untilSignal } from '../process/shutdown.js';
 
-interface DnsOptions {
+interface DnsOptions extends LogFlags {
   policy: string;
   listen: string;
   httpListen?: string;
@@ -18,7 +19,6 @@ interface DnsOptions {
   controller?: string;
   workers: number;
   maxUdp: number;
-  logLevel: string;
   /** false with --no-watch. */
   watch: boolean;
   rrlRate: number;
@@ -66,7 +66,7 @@ async function runDns(opts: DnsOptions): Promise<void> {
   if (opts.controller !== undefined && !/^https?:\/\/[^/]/.test(opts.controller)) {
     throw new CliError('E_USAGE', `--controller "${opts.controller}" is not an http(s) URL (e.g. http://127.0.0.1:8080)`, 2);
   }
-  const logger = pino({ name: 'edgesteer-dns', level: opts.logLevel, base: { pid: process.pid } });
+  const logger = await createLogger('dns', opts, { base: { pid: process.pid } });
   let server;
   try {
     server = await startDnsServer({
@@ -105,14 +105,7 @@ async function runDns(opts: DnsOptions): Promise<void> {
     const base = metrics.url.replace(/\/metrics$/, '');
     logger.info({ event: 'metrics_listening', url: metrics.url, base, observations: server.intake ? `${base}/v1/observations` : null }, `HTTP on ${base} (/metrics, /healthz${server.intake ? ', POST /v1/observations' : ''})`);
   }
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, 'shutting down');
-      void Promise.all([server.close(), metrics?.close()]).then(() => resolve(), () => resolve());
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  await untilSignal({ log: logger, stop: () => Promise.all([server.close(), metrics?.close()]) });
 }
 
 function intFrom(what: string, min: number, max: number) {
@@ -125,7 +118,7 @@ function intFrom(what: string, min: number, max: number) {
 
 /** Registers `edgesteer dns`. */
 export function registerDns(program: Command): void {
-  program
+  const cmd = program
     .command('dns')
     .description(
       'Authoritative DNS server for the policy zones (UDP and TCP): answers steered names per client region ' +
@@ -135,7 +128,7 @@ export function registerDns(program: Command): void {
     .option('--listen <host:port>', 'address for UDP and TCP', '127.0.0.1:5353')
     .option('--http-listen <host:port>', 'HTTP listener: POST /v1/observations (signed probe reports: this server decides for itself), GET /healthz, GET /metrics (off by default)')
     .option('--metrics-listen <host:port>', 'old name of --http-listen')
-    .option('--key-file <file>', 'probe keys (lines of probe-id=secret, mode 600) for POST /v1/observations; default EDGESTEER_PROBE_KEYS')
+    .option('--key-file <file>', 'probe keys (lines of "probe-id region secret", mode 600) for POST /v1/observations; default EDGESTEER_PROBE_KEYS')
     .option('--state-dir <dir>', 'keep the decision state here (written, fsynced and renamed before each new table is served), so a restart never serves an older table')
     .option('--tick-ms <ms>', 'time-driven decision cycle (staleness, fail-static)', intFrom('--tick-ms', 50, 60_000), 1000)
     .option('--controller <url>', 'follow the routing table of this controller instead of deciding here (never goes back to an older table)')
@@ -149,8 +142,9 @@ export function registerDns(program: Command): void {
     .option('--rrl-rate <n>', 'response rate limit over UDP: responses per second per client /24 (IPv4) or /56 (IPv6) and response class; 0 = off', intFrom('--rrl-rate', 0, 1_000_000), RRL_DEFAULTS.ratePerSecond)
     .option('--rrl-slip <n>', 'every Nth rate-limited response is sent truncated (TC) so real clients retry over TCP; 0 = drop all, 1 = truncate all', intFrom('--rrl-slip', 0, 10), RRL_DEFAULTS.slip)
     .option('--rrl-exempt <cidrs>', 'comma-separated client networks never rate-limited, or "none"', RRL_DEFAULTS.exempt.join(','))
-    .option('--nsid <id>', 'name this server in answers to queries that ask for it (RFC 5001 NSID); 0x… for hex bytes (off by default)')
-    .option('--log-level <level>', 'pino log level (fatal, error, warn, info, debug)', 'info')
+    .option('--nsid <id>', 'name this server in answers to queries that ask for it (RFC 5001 NSID); 0x… for hex bytes (off by default)');
+  addLogOptions(cmd);
+  cmd
     .addHelpText(
       'after',
       '\nExamples:\n  edgesteer dns --policy config/policy.yaml --listen 127.0.0.1:5353 --http-listen 127.0.0.1:9153 --key-file probe-keys --state-dir .edgesteer-state/dns\n  edgesteer probe --policy config/policy.yaml --region eu-west --report-to http://127.0.0.1:9153\n  dig @127.0.0.1 -p 5353 cdn.example.com +subnet=10.2.3.0/24\n  edgesteer dns --policy config/policy.yaml --controller http://127.0.0.1:8080 --workers 2\n',

@@ -4,6 +4,7 @@ import { formatProblem, loadPolicyFile, PolicyReadError, type Policy } from '@ed
 import { CoreError, decide, explain, formatExplanation, ingestWithStats, initialState, ObservationSchema, type DecisionState, type Observation } from '@edgesteer/core';
 import { CliError } from '../cli-error.js';
 import { explainClientAddress, explainClientFile, formatClientExplanation } from './client-explain.js';
+import { fromStateFile, fromUrl, type LiveSource } from './explain-source.js';
 
 interface ExplainOptions {
   policy: string;
@@ -14,6 +15,8 @@ interface ExplainOptions {
   observations?: string;
   at?: string;
   json?: boolean;
+  from?: string;
+  state?: string;
 }
 
 /** A problem in the observations file, with the line it starts on. */
@@ -159,12 +162,32 @@ async function runExplain(opts: ExplainOptions): Promise<void> {
   if (modes !== 1) throw new CliError('E_USAGE', 'give exactly one of --region <id> (a region\'s ranking), --client <ip> (where a client lands and why) or --clients <file>', 2);
   if (opts.region !== undefined && opts.service === undefined) throw new CliError('E_USAGE', '--region needs --service <name>', 2);
   if (opts.at !== undefined && !/^\d{1,15}$/.test(opts.at)) throw new CliError('E_USAGE', `--at must be Unix epoch milliseconds (e.g. ${Date.now()}), got '${opts.at}'`, 2);
+  if ([opts.from, opts.state, opts.observations].filter((x) => x !== undefined).length > 1) throw new CliError('E_USAGE', 'use one of --from, --state and --observations', 2);
   const policy = await readPolicy(opts.policy);
+  const svcId = opts.service === undefined ? undefined : (policy.services.find((s) => s.id === opts.service || s.name.replace(/\.$/, '') === opts.service!.replace(/\.$/, ''))?.id ?? opts.service);
+  const live: LiveSource | undefined = opts.from ? await fromUrl(opts.from, policy, svcId ?? policy.services[0]?.id ?? '', opts.region ?? policy.regions.find((r) => r.default)?.id ?? policy.regions[0]!.id) : opts.state ? await fromStateFile(opts.state) : undefined;
   const observations = opts.observations ? await readObservations(opts.observations) : [];
-  const at = opts.at !== undefined ? Number(opts.at) : observations.length > 0 ? observations.reduce((m, o) => Math.max(m, o.at), 0) : Date.now();
-  const { state, used, ignored, later } = replay(policy, observations, at);
-  if (ignored > 0) process.stderr.write(`edgesteer: ${ignored} observation(s) ignored: unknown region or edge, or not newer than the link's last one\n`);
-  if (later > 0) process.stderr.write(`edgesteer: ${later} observation(s) after --at ${at} left out\n`);
+  let used = 0;
+  let ignored = 0;
+  let later = 0;
+  let state: DecisionState | undefined;
+  let at: number;
+  if (live?.kind === 'explanation') {
+    if (opts.region === undefined) throw new CliError('E_USAGE', `--from ${opts.from} gives one region's explanation only; for --client/--clients point --from at a controller, or use --state`, 2);
+    at = opts.at !== undefined ? Number(opts.at) : Date.now();
+  } else if (live) {
+    at = opts.at !== undefined ? Number(opts.at) : live.at;
+    state = live.state;
+  } else {
+    at = opts.at !== undefined ? Number(opts.at) : observations.length > 0 ? observations.reduce((m, o) => Math.max(m, o.at), 0) : Date.now();
+    const r = replay(policy, observations, at);
+    if (r.ignored > 0) process.stderr.write(`edgesteer: ${r.ignored} observation(s) ignored: unknown region or edge, or not newer than the link's last one\n`);
+    if (r.later > 0) process.stderr.write(`edgesteer: ${r.later} observation(s) after --at ${at} left out\n`);
+    state = r.state;
+    ({ used, ignored, later } = r);
+  }
+  const assumedUp = !live && observations.length === 0;
+  const source = live ? live.describe : observations.length > 0 ? `replay of ${opts.observations} (${used} observations used)` : 'no live state: every edge is assumed up, as at start-up';
 
   if (opts.clients !== undefined) {
     let text: string;
@@ -173,26 +196,32 @@ async function runExplain(opts: ExplainOptions): Promise<void> {
     } catch (err) {
       throw new CliError('E_CLIENTS_READ', `cannot read clients file '${opts.clients}': ${(err as Error).message}`);
     }
-    process.stdout.write(await explainClientFile(policy, opts.policy, text, opts.service, state, at));
+    process.stdout.write(await explainClientFile(policy, opts.policy, text, opts.service, state!, at));
     return;
   }
   if (opts.client !== undefined) {
-    const r = await explainClientAddress(policy, opts.policy, opts.client, opts.service, state, at);
-    process.stdout.write(opts.json ? JSON.stringify({ ...r, observations: { used, ignored, later } }, null, 2) + '\n' : formatClientExplanation(r));
+    const r = await explainClientAddress(policy, opts.policy, opts.client, opts.service, state!, at);
+    if (opts.json) process.stdout.write(JSON.stringify({ ...r, source, assumedUp, ...(live ? {} : { observations: { used, ignored, later } }) }, null, 2) + '\n');
+    else process.stdout.write(`from: ${source}\n\n` + formatClientExplanation(r));
     return;
   }
   let explanation;
-  try {
-    explanation = explain(policy, state, opts.service!, opts.region!, at);
-  } catch (err) {
-    if (err instanceof CoreError) throw new CliError(err.code, err.message);
-    throw err;
+  if (live?.kind === 'explanation') {
+    explanation = live.explanation;
+  } else {
+    try {
+      explanation = explain(policy, state!, opts.service!, opts.region!, at);
+    } catch (err) {
+      if (err instanceof CoreError) throw new CliError(err.code, err.message);
+      throw err;
+    }
   }
   if (opts.json) {
-    process.stdout.write(JSON.stringify({ ...explanation, observations: { used, ignored, later } }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ ...explanation, source, assumedUp, ...(live ? {} : { observations: { used, ignored, later } }) }, null, 2) + '\n');
   } else {
+    process.stdout.write(`from: ${source}\n\n`);
     process.stdout.write(formatExplanation(explanation));
-    if (observations.length === 0) process.stdout.write('\n(no observations: every edge is assumed up, as at start-up)\n');
+    if (assumedUp) process.stdout.write('\n(no live state: every edge is assumed up, as at start-up. For the answer clients get now: --from http://CONTROLLER:8080, or --state .edgesteer-state/controller-state.json)\n');
   }
 }
 
@@ -206,12 +235,14 @@ export function registerExplain(program: Command): void {
     .option('--region <id>', 'client region id')
     .option('--client <ip>', 'client address: the client map\'s rule, region, ECS scope, distance to each region, and the answer now')
     .option('--clients <file>', 'many client addresses, one per line: a JSON line each (address, region, rule, scopePrefix, answer of --service, default the first service)')
+    .option('--from <url>', 'live state of a running controller (GET /v1/state) or Worker (its /steer explanation)')
+    .option('--state <file>', 'the controller\'s state file (e.g. .edgesteer-state/controller-state.json)')
     .option('--observations <file>', 'probe observations: a JSON array or JSON lines')
     .option('--at <epochms>', 'decision time, Unix epoch ms (default: the newest observation, else now)')
     .option('--json', 'print the explanation as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  edgesteer explain --policy config/policy.yaml --service cdn --region eu-west\n  edgesteer explain --policy config/policy.yaml --client 81.2.69.142 --service cdn\n  edgesteer explain --policy config/policy.yaml --service cdn.example.com --region ap-south --observations obs.jsonl --json\n\nExit status: 0 ok, 1 invalid input (policy, observations, unknown service or region), 2 usage error.\n',
+      '\nExamples:\n  edgesteer explain --policy config/policy.yaml --service cdn --region eu-west --from http://127.0.0.1:8080\n  edgesteer explain --policy config/policy.yaml --service cdn --region eu-west --state .edgesteer-state/controller-state.json\n  edgesteer explain --policy config/policy.yaml --service cdn --region eu-west\n  edgesteer explain --policy config/policy.yaml --client 81.2.69.142 --service cdn\n  edgesteer explain --policy config/policy.yaml --service cdn.example.com --region ap-south --observations obs.jsonl --json\n\nExit status: 0 ok, 1 invalid input (policy, observations, unknown service or region), 2 usage error.\n',
     )
     .action(async (opts: ExplainOptions) => runExplain(opts));
 }

@@ -3,6 +3,7 @@ import type { Observation } from '@edgesteer/core';
 import { createProbeLogger, createProbeMetrics, loadProbeKey, ProbeError, runProbeOnce, startMetricsListener, startProbe, type MetricsListener, type ProbeMetrics, type StartProbeOptions } from '@edgesteer/probes';
 import { parseListen } from '@edgesteer/http-kit/node';
 import { CliError } from '../cli-error.js';
+import { untilSignal } from '../process/shutdown.js';
 import { readPolicy } from '../read-policy.js';
 
 interface ProbeCliOptions {
@@ -99,15 +100,7 @@ async function run(opts: ProbeCliOptions): Promise<void> {
       }
       log.info({ event: 'probe.metrics_listening', url: listener.url }, `metrics on ${listener.url}`);
     }
-    await new Promise<void>((resolve) => {
-      const onSignal = () => {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        void Promise.all([handle.stop(), listener?.close()]).then(() => resolve());
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-    });
+    await untilSignal({ log, stop: () => Promise.all([handle.stop(), listener?.close()]) });
   } catch (err) {
     if (err instanceof ProbeError) throw new CliError(err.code, err.message);
     throw err;

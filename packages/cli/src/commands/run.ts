@@ -1,9 +1,11 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { loadPolicyFile, formatProblem } from '@edgesteer/policy';
 import { CliError } from '../cli-error.js';
 import { DEFAULT_PORTS, startStack, type StackPorts } from '../run/stack.js';
 import { banner } from '../run/banner.js';
 import { parseListen } from '@edgesteer/http-kit/node';
+import { LOG_LEVELS } from '../process/logging.js';
+import { untilSignal } from '../process/shutdown.js';
 
 interface RunFlags {
   policy: string;
@@ -17,6 +19,7 @@ interface RunFlags {
   route53Endpoint?: string;
   cloudwatchEndpoint?: string;
   logs: boolean;
+  logLevel: string;
 }
 
 async function run(flags: RunFlags): Promise<void> {
@@ -58,7 +61,8 @@ async function run(flags: RunFlags): Promise<void> {
     policy: loaded.policy,
     ports,
     stateDir: flags.stateDir,
-    ...(flags.logs ? { logTo: process.stderr } : {}),
+    ...(flags.logs ? { logTo: process.stderr } : { humanTo: process.stdout }),
+    logLevel: flags.logLevel,
     ...(flags.route53Endpoint || flags.cloudwatchEndpoint
       ? { route53: { ...(flags.route53Endpoint ? { endpoint: flags.route53Endpoint } : {}), ...(flags.cloudwatchEndpoint ? { cloudwatchEndpoint: flags.cloudwatchEndpoint } : {}) } }
       : {}),
@@ -68,19 +72,14 @@ async function run(flags: RunFlags): Promise<void> {
   }).catch((err: Error) => {
     throw new CliError('E_RUN_START', `${err.message}. Logs: ${flags.stateDir}/logs/`);
   });
-  process.stdout.write(banner({ policyFile: flags.policy, policy: loaded.policy, ports, stack, startedMs: Date.now() - started, stateDir: flags.stateDir }));
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) return;
+  process.stdout.write(banner({ policyFile: flags.policy, policy: loaded.policy, ports, stack, startedMs: Date.now() - started, stateDir: flags.stateDir, table: stack.table }));
+  await untilSignal({
+    stop: async (signal) => {
       stopping = true;
       process.stdout.write(`\nedgesteer: ${signal}: stopping everything…\n`);
-      void stack.stop().then(() => {
-        process.stdout.write('edgesteer: stopped.\n');
-        resolve();
-      });
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+      await stack.stop();
+      process.stdout.write('edgesteer: stopped.\n');
+    },
   });
 }
 
@@ -99,7 +98,8 @@ export function registerRun(program: Command): void {
     .option('--probe-metrics-listen <host:port>', 'first probe\'s /metrics; probe i gets port + i (port 0: a free port each)', DEFAULT_PORTS.probeMetrics)
     .option('--route53-endpoint <url>', 'Route53 endpoint for the controller\'s reconcile loop (only with a zone that has route53.hostedZoneId)')
     .option('--cloudwatch-endpoint <url>', 'CloudWatch endpoint for the health-check alarms')
-    .option('--logs', 'stream every process\'s JSON logs to stderr (they always go to <state-dir>/logs/)')
+    .option('--logs', 'stream every process\'s JSON logs to stderr (they always go to <state-dir>/logs/); without it the terminal gets one line per failover and recovery')
+    .addOption(new Option('--log-level <level>', 'log level of every process').choices(LOG_LEVELS).default(process.env['EDGESTEER_LOG_LEVEL'] ?? 'info', 'info, or $EDGESTEER_LOG_LEVEL'))
     .addHelpText('after', '\nCtrl-C stops everything. `edgesteer demo edge EDGE down|up|slow MS` changes a demo edge while it runs.\n')
     .action(async (flags: RunFlags) => run(flags));
 }

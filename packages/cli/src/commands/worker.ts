@@ -1,16 +1,17 @@
 import type { Command } from 'commander';
-import { pino } from 'pino';
 import type { ProbeKeys } from '@edgesteer/core';
 import { loadProbeKeys, parseListen, PROBE_KEYS_ENV } from '@edgesteer/http-kit/node';
 import { startWorkerNode } from '@edgesteer/worker/node';
 import { CliError } from '../cli-error.js';
+import { addLogOptions, createLogger, type LogFlags } from '../process/logging.js';
+import { untilSignal } from '../process/shutdown.js';
 
-interface WorkerFlags {
+interface WorkerFlags extends LogFlags {
   policy: string;
   listen: string;
   keyFile?: string;
   watch: boolean;
-  refreshMs: string;
+  refreshMs: number;
 }
 
 /** The keys through the one loader (key file, else EDGESTEER_PROBE_KEYS); its codes become the CLI's. */
@@ -32,11 +33,12 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
   } catch (err) {
     throw new CliError('E_LISTEN_INVALID', (err as Error).message, 2);
   }
-  const refreshMs = Number(flags.refreshMs);
+  const refreshMs = flags.refreshMs;
   if (!Number.isInteger(refreshMs) || refreshMs < 50 || refreshMs > 60_000) {
     throw new CliError('E_USAGE', `--refresh-ms must be an integer between 50 and 60000, got "${flags.refreshMs}"`, 2);
   }
-  const log = pino({ level: process.env['EDGESTEER_LOG_LEVEL'] ?? 'info', base: { service: 'edgesteer-worker' } });
+  // `component`, not `service`: in our logs `service` always means the steered service.
+  const log = await createLogger('worker', flags);
   const { keys, source } = loadKeys(flags.keyFile);
   if (keys.size === 0) log.warn({ event: 'no_probe_keys', source }, 'no probe keys: every POST /v1/observations is refused (401); answers come from the assume-up table');
 
@@ -53,40 +55,27 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
   }
   const r = running;
   log.info({ event: 'worker_ready', url: r.url, metrics: `${r.url}/metrics`, try: `dig @${r.host} -p ${r.port} +http-plain-get <name>` }, `worker ready on ${r.url}`);
-  const onHup = () => void r.reloadPolicy();
-  process.on('SIGHUP', onHup);
-  await new Promise<void>((done) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      process.off('SIGHUP', onHup);
-      log.info({ event: 'signal', signal }, `received ${signal}: shutting down`);
-      void r.close().then(done, (err: unknown) => {
-        log.error({ event: 'shutdown_failed', err: String(err) }, 'shutdown failed');
-        done();
-      });
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilSignal({ log, stop: () => r.close(), onHup: () => void r.reloadPolicy() });
 }
 
 /** Registers `edgesteer worker`. */
 export function registerWorker(program: Command): void {
-  program
+  const cmd = program
     .command('worker')
     .description('Run the Worker on Node: DNS-over-HTTPS, the /resolve JSON API, HTTP steering and signed ingest (the same app as on Cloudflare).')
     .requiredOption('--policy <file>', 'policy file (YAML or JSON)')
     .option('--listen <host:port>', 'HTTP/1.1 and h2c listen address (port 0 = any free port)', '127.0.0.1:8787')
     .option('--key-file <file>', 'probe HMAC keys, one "probe-id region secret" per line, chmod 600 (default: $EDGESTEER_PROBE_KEYS)')
-    .option('--refresh-ms <n>', 're-run decide() when the table is older than this (staleness, fail-static)', '1000')
-    .option('--no-watch', 'do not reload the policy when the file changes (SIGHUP still reloads)')
+    .option('--refresh-ms <n>', 're-run decide() when the table is older than this (staleness, fail-static)', Number, 1000)
+    .option('--no-watch', 'do not reload the policy when the file changes (SIGHUP still reloads)');
+  addLogOptions(cmd);
+  cmd
     .addHelpText(
       'after',
       `
 Environment:
   EDGESTEER_PROBE_KEYS   probe keys "id region secret,id2 region2 secret2" (when --key-file is not given)
-  EDGESTEER_LOG_LEVEL    pino level (default info); logs are JSON lines on stdout
+  EDGESTEER_LOG_LEVEL    default for --log-level
 
 Endpoints:
   GET|POST /dns-query          DoH (RFC 8484)        GET /resolve?name=&type=   JSON answers

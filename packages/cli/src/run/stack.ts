@@ -20,7 +20,9 @@ import { parseListen } from '@edgesteer/http-kit/node';
 import type { Policy } from '@edgesteer/policy';
 import { startDemoEdges, type DemoEdges } from './demo-edges.js';
 import { startDemoControl, type DemoControl } from './demo-control.js';
-import { waitForDns, waitForHttp } from './readiness.js';
+import { HumanEvents } from './human-events.js';
+import { waitForAgreedTable, waitForDns, waitForHttp } from './readiness.js';
+import type { RoutingTable } from '@edgesteer/core';
 
 /** Where each part of the stack listens. */
 export interface StackPorts {
@@ -51,6 +53,10 @@ export interface StackOptions {
   stateDir: string;
   /** Stream the children's JSON logs to this stream (prefixed by process name) as well as to files. */
   logTo?: NodeJS.WritableStream;
+  /** One human line per failover and recovery (from the controller's log) goes here. */
+  humanTo?: NodeJS.WritableStream;
+  /** --log-level for every child. */
+  logLevel?: string;
   /** Called when a child exits while the stack is running. */
   onExit?: (name: string, code: number | null, signal: NodeJS.Signals | null) => void;
   readyTimeoutMs?: number;
@@ -72,6 +78,8 @@ export interface Stack {
   children(): ChildInfo[];
   demo: DemoEdges;
   control: DemoControl;
+  /** The table every plane served when the stack became ready. */
+  table: RoutingTable;
   stop(): Promise<void>;
 }
 
@@ -90,8 +98,10 @@ function spawnChild(name: string, args: string[], env: NodeJS.ProcessEnv, opts: 
   // process.execPath is the Node 24 this runner was started with.
   const proc = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const info: ChildInfo = { name, pid: proc.pid, args, log: logPath, running: true, metricsUrl };
+  const human = name === 'controller' && opts.humanTo ? new HumanEvents(opts.humanTo) : undefined;
   const forward = (chunk: Buffer) => {
     file.write(chunk);
+    human?.write(chunk);
     if (opts.logTo) {
       for (const line of chunk.toString('utf8').split('\n')) if (line) opts.logTo.write(`[${name}] ${line}\n`);
     }
@@ -160,9 +170,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await demo.close();
   };
 
+  let table!: RoutingTable;
   try {
+    const logArgs = opts.logLevel ? ['--log-level', opts.logLevel] : [];
     const start = (name: string, args: string[], metricsUrl: string, env: NodeJS.ProcessEnv = {}) => {
-      const c = spawnChild(name, args, env, opts, () => stopping, metricsUrl);
+      const c = spawnChild(name, [...args, ...logArgs], env, opts, () => stopping, metricsUrl);
       children.push(c);
       return c;
     };
@@ -172,11 +184,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       ...(opts.route53?.endpoint ? ['--route53-endpoint', opts.route53.endpoint] : []),
       ...(opts.route53?.cloudwatchEndpoint ? ['--cloudwatch-endpoint', opts.route53.cloudwatchEndpoint] : []),
     ];
-    start('controller', ['controller', '--policy', opts.policyFile, '--listen', opts.ports.controller, '--state-dir', join(opts.stateDir, 'controller'), '--key-file', keyFile, ...route53Args], `${controllerUrl}/metrics`);
+    // The DNS server's HTTP listener (/metrics, /healthz) is known before it starts, so the controller can watch it as a plane.
+    const [dnsMetrics] = await metricsListens(opts.ports.dnsMetrics, 1);
+    const planeArgs = ['--plane', `http://${dnsMetrics}`, '--plane', workerUrl];
+    start('controller', ['controller', '--policy', opts.policyFile, '--listen', opts.ports.controller, '--state-dir', join(opts.stateDir, 'controller'), '--key-file', keyFile, ...planeArgs, ...route53Args], `${controllerUrl}/metrics`);
     start('worker', ['worker', '--policy', opts.policyFile, '--listen', opts.ports.worker, '--key-file', keyFile], `${workerUrl}/metrics`);
     const timeout = opts.readyTimeoutMs ?? 30_000;
     await Promise.all([waitForHttp(`${controllerUrl}/healthz`, timeout), waitForHttp(`${workerUrl}/healthz`, timeout)]);
-    const [dnsMetrics] = await metricsListens(opts.ports.dnsMetrics, 1);
     const dnsUrl = `http://${dnsMetrics!}`;
     // The DNS server decides for itself from the probes' reports (no --controller): it keeps following failovers without one.
     start('dns', ['dns', '--policy', opts.policyFile, '--listen', opts.ports.dns, '--http-listen', dnsMetrics!, '--key-file', keyFile, '--state-dir', join(opts.stateDir, 'dns')], `${dnsUrl}/metrics`);
@@ -195,9 +209,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     if (firstService) await waitForDns(opts.ports.dns, firstService.name, timeout);
     // The banner lists every /metrics URL: make sure each one answers first.
     await Promise.all(children.map((c) => waitForHttp(c.info.metricsUrl, timeout)));
+    table = await waitForAgreedTable(controllerUrl, Math.min(timeout, 15_000));
   } catch (err) {
     await stop();
     throw err;
   }
-  return { children: () => children.map((c) => ({ ...c.info })), demo, control, stop };
+  return { children: () => children.map((c) => ({ ...c.info })), demo, control, table, stop };
 }

@@ -78,6 +78,39 @@ ol.timeline { list-style:none; margin:0; padding:0; max-height:70vh; overflow-y:
 .ev.recover .icon { color:var(--up); }
 .ev.answer .icon { color:var(--accent); }
 .ev.policy .icon { color:var(--drain); }
+.full { grid-column:1 / -1; }
+body[data-conn="lost"] #status .pill, body[data-conn="lost"] .pill { background:#6e7681 !important; color:#0d1117 !important; }
+body[data-conn="lost"] main { filter:grayscale(1); opacity:.6; }
+#stale:empty { display:none; }
+#stale { background:#6e7681; color:#0d1117; font-weight:700; padding:6px 20px; }
+.conditions { border:1px solid var(--down); background:#2a1214; border-radius:8px; padding:8px 14px; margin-bottom:8px; }
+.conditions ul { margin:0; padding-left:18px; }
+.conditions li.warning { color:#f0c674; }
+.conditions li.critical b { color:#ff7b72; }
+.agreement { margin:0 0 8px; padding:6px 10px; border-radius:6px; }
+.agreement.good { background:#0f2a17; border:1px solid var(--up); }
+.agreement.warn { background:#3a2a05; border:1px solid var(--warn); }
+.agreement.bad { background:#2a1214; border:1px solid var(--down); }
+table.planes td, table.planes th { padding:6px 8px; background:#1c2128; border-radius:4px; vertical-align:top; }
+table.planes thead th { background:none; color:var(--muted); font-size:11px; font-weight:400; }
+table.planes tr.plane-down td, table.planes tr.plane-down th { background:#4a1416; }
+table.planes tr.plane-differs td, table.planes tr.plane-differs th { background:#3a1a05; }
+table.planes tr.plane-warn td, table.planes tr.plane-warn th { background:#3a2a05; }
+table.planes tr.plane-idle td, table.planes tr.plane-idle th { background:#161b22; }
+.pill.idle { background:#6e7681; color:#0d1117; }
+.agree { color:var(--up); font-weight:700; }
+.differ { color:#ff7b72; font-weight:700; }
+.r53 { display:inline-block; margin:2px 10px 2px 0; }
+.r53-svc { margin-top:4px; }
+svg.spark { display:block; margin-top:4px; }
+.spark-line { fill:none; stroke:#e6edf3; stroke-width:1.2; opacity:.85; }
+.spark-dot { fill:#e6edf3; }
+.spark-down { stroke:#ff7b72; stroke-width:2; }
+ul.incident { list-style:none; margin:4px 0 0; padding:0; }
+ul.incident li.cause { font-weight:600; }
+ul.incident li.effect { padding-left:14px; color:#c9d1d9; }
+ul.incident li.effect::before { content:"↳ "; color:var(--muted); }
+.ev.answer .text > b { color:var(--accent); }
 footer { color:var(--muted); font-size:11px; padding:0 20px 20px; }
 footer a { color:var(--accent); }
 `;
@@ -86,7 +119,10 @@ export const DASHBOARD_JS = `
 (() => {
   'use strict';
   let offset = 0; // server clock minus browser clock
+  let lastHeard = Date.now();
+  let lostSince = 0;
   const conn = document.getElementById('conn');
+  const staleBar = document.getElementById('stale');
   const fmtAge = (ms) => {
     const s = Math.max(0, Math.floor(ms / 1000));
     if (s < 60) return s + 's';
@@ -96,14 +132,49 @@ export const DASHBOARD_JS = `
     if (h < 48) return h + 'h ' + String(m % 60).padStart(2, '0') + 'm';
     return Math.floor(h / 24) + 'd ' + (h % 24) + 'h';
   };
+  const clock = (at) => new Date(at).toLocaleTimeString([], { hour12: false });
+  const favicon = (color) => {
+    const link = document.querySelector('link[rel="icon"]');
+    if (link) link.href = 'data:image/svg+xml,' + encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="' + color + '"/></svg>');
+  };
+  const status = () => {
+    const el = document.getElementById('status');
+    const level = el ? el.dataset.status : 'ok';
+    if (lostSince) return favicon('#6e7681');
+    favicon(level === 'critical' ? '#da3633' : level === 'warning' ? '#d29922' : '#2ea043');
+  };
   const tick = () => {
     const now = Date.now() + offset;
     for (const el of document.querySelectorAll('[data-since]')) el.textContent = fmtAge(now - Number(el.dataset.since));
+    // No frame and no ping for this long: the connection is dead even if the browser has not noticed.
+    if (!lostSince && Date.now() - lastHeard > 12000) lost();
+    if (lostSince) staleBar.textContent = 'STALE since ' + clock(lostSince) + ' (' + fmtAge(Date.now() - lostSince) + ' ago): lost the connection to the controller; what you see may be out of date. Reconnecting…';
   };
   const localClock = () => {
-    for (const el of document.querySelectorAll('time[data-clock]')) el.textContent = new Date(Number(el.dataset.clock)).toLocaleTimeString([], { hour12: false });
+    for (const el of document.querySelectorAll('time[data-clock]')) el.textContent = clock(Number(el.dataset.clock));
+  };
+  const lost = () => {
+    if (!lostSince) lostSince = lastHeard;
+    document.body.dataset.conn = 'lost';
+    document.body.dataset.staleSince = String(lostSince);
+    conn.dataset.state = 'down';
+    conn.textContent = 'disconnected';
+    status();
+    tick();
+  };
+  const heard = () => {
+    lastHeard = Date.now();
+    if (lostSince) {
+      lostSince = 0;
+      staleBar.textContent = '';
+      delete document.body.dataset.staleSince;
+    }
+    document.body.dataset.conn = 'live';
+    conn.dataset.state = 'live';
+    conn.textContent = 'live';
   };
   const apply = (view) => {
+    heard();
     offset = view.now - Date.now();
     for (const [id, html] of Object.entries(view.sections)) {
       const el = document.getElementById(id);
@@ -112,18 +183,24 @@ export const DASHBOARD_JS = `
     document.body.dataset.tableVersion = String(view.version);
     document.body.dataset.tableHash = view.hash;
     localClock();
+    status();
     tick();
   };
   const connect = () => {
     const es = new EventSource('/v1/events');
-    es.addEventListener('open', () => { conn.dataset.state = 'live'; conn.textContent = 'live'; });
+    es.addEventListener('open', heard);
+    es.addEventListener('ping', heard);
     es.addEventListener('view', (e) => apply(JSON.parse(e.data)));
-    es.addEventListener('error', () => { conn.dataset.state = 'down'; conn.textContent = 'reconnecting…'; });
+    es.addEventListener('error', lost);
   };
   offset = Number(document.body.dataset.serverNow) - Date.now();
   localClock();
+  status();
   tick();
   setInterval(tick, 1000);
   connect();
 })();
 `;
+
+/** The tab icon (the page script recolours it by status). */
+export const FAVICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="#58a6ff"/><path d="M4 8h8M9 5l3 3-3 3" stroke="#0d1117" stroke-width="1.6" fill="none"/></svg>';
