@@ -14,7 +14,7 @@
  * GET  /healthz                 table version, hash and age; policy and state status
  */
 import { Hono, type Context } from 'hono';
-import type { RoutingTable } from '@edgesteer/core';
+import { buildRegionMatcher, tableForPolicy, type RoutingTable } from '@edgesteer/core';
 import { buildAnswerPlane, type AnswerPlane } from '@edgesteer/dns-wire';
 import { readBodyLimited } from '@edgesteer/http-kit';
 import { parseCidr, type Policy } from '@edgesteer/policy/neutral';
@@ -76,7 +76,7 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
   let plane: { policy: Policy; table: RoutingTable; plane: AnswerPlane } | undefined;
   const planeFor = (policy: Policy, table: RoutingTable): AnswerPlane => {
     if (!plane || plane.policy !== policy || plane.table.hash !== table.hash || plane.table.version !== table.version) {
-      const built = buildAnswerPlane(policy, table);
+      const built = buildAnswerPlane(policy, table, { matcher: buildRegionMatcher(policy), assumeUp: (at) => tableForPolicy(policy, at) });
       for (const w of built.warnings) log.warn({ event: 'plane_warning', version: table.version, detail: w }, w);
       plane = { policy, table, plane: built };
     }

@@ -1,12 +1,12 @@
+import { buildPlane } from './plane.js';
 import { describe, expect, it } from 'vitest';
-import { buildAnswerPlane } from '@edgesteer/dns-wire';
 import { tableForPolicy } from '@edgesteer/core';
 import { decodeMessage, encodeQuery, TYPE } from '@edgesteer/dns-wire';
 import { ResponseRateLimiter, rrlSettings, truncatedResponse, questionEnd } from './rrl.js';
 import { testPolicy } from './test-support.js';
 
 const policy = testPolicy();
-const plane = buildAnswerPlane(policy, tableForPolicy(policy, 0));
+const plane = buildPlane(policy, tableForPolicy(policy, 0), 1232);
 const answer = (name: string, type: number = TYPE.A, client = '198.51.100.1') => plane.answer(encodeQuery({ name, type }), client, { transport: 'udp' })!;
 const T = 1_000_000;
 

@@ -12,7 +12,8 @@
  * is answered either entirely from the old state or entirely from the new.
  */
 import { policyHash, tableForPolicy, type RoutingTable } from '@edgesteer/core';
-import { buildAnswerPlane, type AnswerPlane } from '@edgesteer/dns-wire';
+import type { AnswerPlane } from '@edgesteer/dns-wire';
+import { buildPlane } from './plane.js';
 import { formatProblem, loadPolicyFile, type Policy } from '@edgesteer/policy';
 import type { Logger } from 'pino';
 import { DnsServerError } from './errors.js';
@@ -117,7 +118,7 @@ export class StateKeeper {
   }
 
   private build(policy: Policy, table: RoutingTable): AnswerPlane {
-    return buildAnswerPlane(policy, table, { maxUdp: this.opts.maxUdp });
+    return buildPlane(policy, table, this.opts.maxUdp);
   }
 
   private logPlane(reason: string, previous: RoutingTable | undefined): void {

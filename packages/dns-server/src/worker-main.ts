@@ -3,9 +3,9 @@
  * (policy + table) from the primary, builds its answer plane, binds UDP and
  * TCP with SO_REUSEPORT, and reports counters every second.
  */
-import { buildAnswerPlane } from '@edgesteer/dns-wire';
 import { WORKER_ENV, type FromWorker, type ToWorker, type WorkerConfig } from './cluster-protocol.js';
 import { DnsEngine } from './engine.js';
+import { buildPlane } from './plane.js';
 import { defaultLogger } from './logger.js';
 import { listenTcp, type TcpListener } from './tcp-listener.js';
 import { listenUdp } from './udp-listener.js';
@@ -40,7 +40,7 @@ async function onMessage(m: ToWorker): Promise<void> {
   if (m.type !== 'state') return;
   let plane;
   try {
-    plane = buildAnswerPlane(m.policy, m.table, { maxUdp: cfg!.maxUdp });
+    plane = buildPlane(m.policy, m.table, cfg!.maxUdp);
   } catch (err) {
     log.error({ err, code: 'E_DNS_TABLE_REJECTED', tableVersion: m.table.version }, 'cannot build answers; keeping the current ones');
     return;
