@@ -42,6 +42,8 @@ export interface DnsMetricsSnapshot {
   };
   /** Worker processes contributing (1 when single-process). */
   processes: number;
+  /** UDP path answering: the batched addon or node:dgram. */
+  udpPath?: 'batched' | 'dgram';
   /** Response rate limiting over UDP: responses dropped / sent truncated (slip). Absent when RRL is off. */
   rrl?: { dropped: number; slipped: number };
 }

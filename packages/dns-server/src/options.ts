@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { DnsMetricsSnapshot } from './metrics.js';
 import type { TableFollowerOptions } from './table-follower.js';
 import type { RrlCounts, RrlOptions } from './rrl.js';
+import type { UdpMode } from './udp-path.js';
 
 /** Options of {@link startDnsServer}. */
 export interface DnsServerOptions {
@@ -37,6 +38,12 @@ export interface DnsServerOptions {
    * exempt). `false` or `ratePerSecond: 0` turns it off.
    */
   rrl?: Partial<RrlOptions> | false;
+  /**
+   * UDP path: `batched` (the recvmmsg/sendmmsg addon; error when it is not
+   * built), `dgram` (node:dgram) or `auto` (default: batched when the addon
+   * loads, else dgram, logged once).
+   */
+  udp?: UdpMode;
   /** Controller polling knobs.
   follower?: Partial<Omit<TableFollowerOptions, 'controller' | 'onTable' | 'log'>>;
   /** pino logger (default: JSON to stdout, level info). */

@@ -8,9 +8,8 @@ import { DnsEngine } from './engine.js';
 import { buildPlane } from './plane.js';
 import { defaultLogger } from './logger.js';
 import { listenTcp, type TcpListener } from './tcp-listener.js';
-import { listenUdp } from './udp-listener.js';
+import { bindUdp, type UdpSocketLike } from './udp-path.js';
 import { ResponseRateLimiter } from './rrl.js';
-import type { Socket } from 'node:dgram';
 
 const cfg = JSON.parse(process.env[WORKER_ENV] ?? 'null') as WorkerConfig | null;
 if (!cfg || !process.send) {
@@ -22,7 +21,7 @@ const send = (m: FromWorker) => {
   if (process.connected) process.send!(m);
 };
 let engine: DnsEngine | undefined;
-let udp: Socket | undefined;
+let udp: UdpSocketLike | undefined;
 let tcp: TcpListener | undefined;
 
 // The primary decides when workers stop and reloads for them: a Ctrl-C or a
@@ -53,13 +52,13 @@ async function onMessage(m: ToWorker): Promise<void> {
   engine = eng;
   const limiter = cfg!.rrl ? new ResponseRateLimiter(cfg!.rrl) : undefined;
   try {
-    udp = await listenUdp(eng, log, { host: cfg!.host, port: cfg!.port, reusePort: true, rrl: limiter });
+    udp = await bindUdp(cfg!.udpPath, eng, log, { host: cfg!.host, port: cfg!.port, reusePort: true, maxUdp: cfg!.maxUdp, rrl: limiter });
     tcp = await listenTcp(eng, log, { host: cfg!.host, port: cfg!.port, reusePort: true, idleMs: cfg!.tcpIdleMs, maxConnections: cfg!.maxTcpConnections });
   } catch (err) {
     send({ type: 'error', index: cfg!.index, code: 'E_DNS_BIND', message: `worker ${cfg!.index} cannot bind ${cfg!.host}:${cfg!.port}: ${(err as Error).message}` });
     process.exit(1);
   }
-  log.info({ listen: `${cfg!.host}:${cfg!.port}`, tableVersion: m.table.version }, 'dns worker listening');
+  log.info({ listen: `${cfg!.host}:${cfg!.port}`, udp: cfg!.udpPath, tableVersion: m.table.version }, 'dns worker listening');
   send({ type: 'listening', index: cfg!.index });
   setInterval(() => send({ type: 'metrics', index: cfg!.index, counts: eng.counters.counts(), ...(limiter ? { rrl: { ...limiter.counts } } : {}) }), 1000).unref();
 }
