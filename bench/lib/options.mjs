@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 
 export const USAGE = `usage: npm run bench [-- --quick] [--only edgesteer,gdnsd,pdns,knot,worker]
-       [--skip throughput,failover,worker,micro] [--threads N] [--keep] [--profile] [--nice=N]
+       [--skip throughput,memory,cli,failover,worker,micro] [--threads N] [--keep] [--profile] [--nice=N]
 
   --quick       short runs, fastest-setting failover only, 3 trials (< 3 min)
   --only        systems to include (default: all available)
@@ -61,6 +61,7 @@ const QUICK = {
   recoveryTimeoutMs: { fastest: 10_000, default: 60_000 },
   dohSeconds: 4,
   microTimeoutMs: 60_000,
+  memorySeconds: 10,
 };
 
 const FULL = {
@@ -77,4 +78,5 @@ const FULL = {
   recoveryTimeoutMs: { fastest: 15_000, default: 60_000 },
   dohSeconds: 10,
   microTimeoutMs: 240_000,
+  memorySeconds: 60,
 };

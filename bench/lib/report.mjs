@@ -18,12 +18,14 @@ function table(head, rows) {
 export function throughputTable(res) {
   const tp = res.throughput ?? {};
   const g = tp.gdnsd?.max?.qps;
+  const pd = tp.pdns?.max?.qps;
   return table(
-    ['System', 'qps (median)', '× gdnsd', 'avg latency', 'p99 @ 50% own max', 'lost (max runs)', 'server CPU (machine)', 'CPU µs/query'],
+    ['System', 'qps (median)', '× gdnsd', '× PowerDNS-LUA', 'avg latency', 'p99 @ 50% own max', 'lost (max runs)', 'server CPU (machine)', 'CPU µs/query'],
     Object.entries(tp).map(([id, t]) => [
       res.labels[id] ?? id,
       `${n(t.max.qps)}${t.max.qpsRounds.length > 1 ? ` (${t.max.qpsRounds.map((q) => n(q / 1000, 0) + 'k').join(', ')})` : ''}`,
       g ? `${(t.max.qps / g).toFixed(2)}×` : '–',
+      pd ? `${(t.max.qps / pd).toFixed(2)}×` : '–',
       ms(t.max.avgLatencyMs),
       t.atOwnHalf ? ms(t.atOwnHalf.p99Ms) : '–',
       n(t.max.lostTotal),
@@ -31,6 +33,42 @@ export function throughputTable(res) {
       n(t.max.cpuUsPerQuery, 1),
     ]),
   );
+}
+
+/** Harness qps against plain dnsperf (standalone) per system. */
+export function standaloneTable(res) {
+  const tp = res.throughput ?? {};
+  const rows = Object.entries(tp).filter(([, t]) => t.standalone).map(([id, t]) => {
+    const ratio = t.max.qps / t.standalone.qps;
+    return [res.labels[id] ?? id, n(t.max.qps), n(t.standalone.qps), `${ratio.toFixed(2)}`, Math.abs(1 - ratio) <= 0.1 ? 'within 10%' : `off by ${Math.round(Math.abs(1 - ratio) * 100)}%`];
+  });
+  return rows.length ? table(['System', 'harness qps (median)', 'plain dnsperf qps', 'harness / plain', ''], rows) : '';
+}
+
+export function memoryTable(res) {
+  const rows = Object.entries(res.memory ?? {}).map(([id, x]) => [
+    x.label ?? id,
+    `${x.afterStart.rssMb.toFixed(1)} MB (anon ${x.afterStart.anonMb.toFixed(1)}, file ${x.afterStart.fileMb.toFixed(1)})`,
+    `${x.afterLoad.rssMb.toFixed(1)} MB (anon ${x.afterLoad.anonMb.toFixed(1)}, file ${x.afterLoad.fileMb.toFixed(1)})`,
+    `${x.afterLoad.pssMb.toFixed(1)} MB`,
+    String(x.afterLoad.processes),
+    `${x.loadSeconds} s at ${n(x.loadQps)} qps`,
+  ]);
+  return table(['edgesteer dns', 'RSS after start', 'RSS after full load', 'PSS after load', 'processes', 'load'], rows);
+}
+
+export function cliTable(res) {
+  const rows = Object.values(res.cli ?? {}).map((c) => [`\`${c.title}\``, `${c.minMs.toFixed(0)} ms`, `${c.medianMs.toFixed(0)} ms`, `${c.maxMs.toFixed(0)} ms`, String(c.runs.length)]);
+  return table(['Command', 'min', 'median', 'max', 'runs'], rows);
+}
+
+export function historyTable(res) {
+  const rows = (res.history?.recent ?? []).slice().reverse().map((h) => {
+    const es = h.systems?.edgesteer;
+    const g = h.systems?.gdnsd;
+    return [h.startedAt, h.mode, (h.loadStart ?? []).slice(0, 1).map((x) => x?.toFixed(2)).join('') + ' → ' + (h.loadEnd ?? []).slice(0, 1).map((x) => x?.toFixed(2)).join(''), es ? n(es.qps) : '–', es && g ? `${(es.qps / g.qps).toFixed(2)}×` : '–', es?.p99AtOwnHalfMs != null ? ms(es.p99AtOwnHalfMs) : '–', h.memory?.edgesteer ? `${h.memory.edgesteer.rssLoadedMb} MB` : '–'];
+  });
+  return table(['Run', 'mode', '1-min load start → end', 'edgesteer qps', '× gdnsd', 'edgesteer p99 @ 50%', 'RSS after load'], rows);
 }
 
 function levelsTable(res) {
@@ -99,11 +137,40 @@ export function renderReport(res) {
     lines.push('');
     lines.push(throughputTable(res));
     lines.push('');
+    if (res.commands) {
+      lines.push('Commands run: ' + Object.entries(res.commands).map(([id, c]) => `${id}: \`${c}\``).join('; ') + '.');
+      lines.push('');
+    }
+    const st = standaloneTable(res);
+    if (st) {
+      lines.push(`### Each system under plain dnsperf`);
+      lines.push('');
+      lines.push(`The same servers, once more with plain dnsperf as a peer's own throughput numbers are usually taken: a text query file with the same names, one ECS option for the whole run (\`-E\`, ${res.throughput[Object.keys(res.throughput)[0]]?.standalone?.args ?? ''}). Within 10% means the harness (binary file, per-query ECS, ${DNSPERF_LOAD.outstanding} outstanding) does not hold a system back.`);
+      lines.push('');
+      lines.push(st);
+      lines.push('');
+    }
     lines.push('## Latency under load');
     lines.push('');
     lines.push(`dnsperf -Q at fixed rates, every response's latency recorded (-v), ${m.rateSeconds} s per point${m.rateRounds > 1 ? `, ${m.rateRounds} interleaved rounds per point: p50 and p99 are the medians of the rounds, "worst" the highest round's p99` : ''}. Rates are fractions of ${m.referenceId}'s max qps from this run, the same absolute rate for every system. Where a peer's p99 at the same rate is also far above 1 ms, the tail comes from this machine (scheduling on two shared cores), not from the server.`);
     lines.push('');
     lines.push(levelsTable(res));
+    lines.push('');
+  }
+  if (res.memory && Object.keys(res.memory).length) {
+    lines.push('## Memory of edgesteer dns');
+    lines.push('');
+    lines.push(`Summed over the server's process group (${m.threads} worker(s) plus the primary when --workers > 1), from /proc/<pid>/status and smaps_rollup: RSS split into anonymous memory (heap, stacks) and file-backed pages (mostly the node binary, shared by every Node process); PSS divides shared pages among the processes sharing them. "After start": 2 s after the first answer; "after full load": right after the dnsperf run shown.`);
+    lines.push('');
+    lines.push(memoryTable(res));
+    lines.push('');
+  }
+  if (res.cli && Object.keys(res.cli).length) {
+    lines.push('## CLI start-up');
+    lines.push('');
+    lines.push('Wall time of the built command with the project\'s Node, each run 5 times after one untimed run.');
+    lines.push('');
+    lines.push(cliTable(res));
     lines.push('');
   }
   if (res.failover && Object.keys(res.failover).length) {
@@ -150,6 +217,14 @@ export function renderReport(res) {
     for (const c of res.closing) lines.push(`- ${c}`);
     lines.push('');
   }
+  if (res.history?.runs) {
+    lines.push('## Run history');
+    lines.push('');
+    lines.push(`${res.history.runs} run(s) in [${res.history.file}](${res.history.file}) (${res.history.full} full, ${res.history.quick} quick); this report is the latest (${m.startedAt}), not the quietest. The last ${res.history.recent.length}, newest first:`);
+    lines.push('');
+    lines.push(historyTable(res));
+    lines.push('');
+  }
   lines.push(`Raw numbers: [latest.json](latest.json). Chart: [latest-chart.svg](latest-chart.svg).`);
   lines.push('');
   return lines.join('\n');
@@ -160,6 +235,8 @@ export function consoleSummary(res) {
   const parts = [];
   if (res.throughput && Object.keys(res.throughput).length) parts.push(throughputTable(res));
   if (res.failover && Object.keys(res.failover).length) parts.push(failoverTable(res));
+  if (res.memory && Object.keys(res.memory).length) parts.push(memoryTable(res));
+  if (res.cli && Object.keys(res.cli).length) parts.push(cliTable(res));
   if (res.worker && Object.keys(res.worker).length) parts.push(workerTable(res));
   parts.push(table(['Target', 'Measured', 'Result'], evaluateTargets(res).map((t) => [t.name, t.measured, t.result])));
   return parts.join('\n\n');
