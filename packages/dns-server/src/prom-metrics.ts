@@ -5,22 +5,27 @@
  * copies one snapshot into a fresh prom-client registry and lets prom-client
  * write the text (escaping, formats, content type).
  */
-import { Counter, Gauge, Registry, type MetricObjectWithValues, type MetricValueWithName } from 'prom-client';
+import type { MetricObjectWithValues, MetricValueWithName, Registry } from 'prom-client';
 import { LATENCY_BUCKETS_SECONDS } from './latency-histogram.js';
 import type { DnsMetricsSnapshot } from './metrics.js';
 
-/** Prometheus text exposition format 0.0.4 (prom-client's default registry type). */
-export const PROMETHEUS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
+/** Prometheus text exposition format 0.0.4 (prom-client's `Registry.PROMETHEUS_CONTENT_TYPE`). */
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+// prom-client is imported on the first scrape, not at start: a DNS server
+// without --metrics-listen never loads it (about 1.6 MB of heap, 6 MB RSS).
+type PromClient = typeof import('prom-client');
+let prom: Promise<PromClient> | undefined;
 
 type Labels = Record<string, string>;
 
-function counter(reg: Registry, name: string, help: string, samples: ReadonlyArray<readonly [Labels, number]>, labelNames: string[] = []): void {
-  const c = new Counter({ name, help, labelNames, registers: [reg] });
+function counter(P: PromClient, reg: Registry, name: string, help: string, samples: ReadonlyArray<readonly [Labels, number]>, labelNames: string[] = []): void {
+  const c = new P.Counter({ name, help, labelNames, registers: [reg] });
   for (const [labels, v] of samples) c.inc(labels, v);
 }
 
-function gauge(reg: Registry, name: string, help: string, samples: ReadonlyArray<readonly [Labels, number]>, labelNames: string[] = []): void {
-  const g = new Gauge({ name, help, labelNames, registers: [reg] });
+function gauge(P: PromClient, reg: Registry, name: string, help: string, samples: ReadonlyArray<readonly [Labels, number]>, labelNames: string[] = []): void {
+  const g = new P.Gauge({ name, help, labelNames, registers: [reg] });
   for (const [labels, v] of samples) g.set(labels, v);
 }
 
@@ -56,33 +61,34 @@ export function processStats(): { cpuSeconds: number; residentBytes: number } {
 
 /** Renders a DNS server snapshot (plus this process's CPU and memory) as Prometheus text. */
 export async function renderDnsMetrics(m: DnsMetricsSnapshot, proc: { cpuSeconds: number; residentBytes: number } = processStats()): Promise<string> {
-  const reg = new Registry();
+  const P = await (prom ??= import('prom-client'));
+  const reg = new P.Registry();
   const p = 'edgesteer_dns_';
-  counter(reg, `${p}queries_total`, 'DNS messages received, by transport (answered or dropped).', [[{ transport: 'udp' }, m.byTransport.udp], [{ transport: 'tcp' }, m.byTransport.tcp]], ['transport']);
-  counter(reg, `${p}responses_total`, 'Responses sent, by rcode (NOERROR, NXDOMAIN, REFUSED, FORMERR, ...).', byLabel('rcode', m.byRcode), ['rcode']);
-  counter(reg, `${p}region_answers_total`, 'Answers that depended on the client region (ECS, else source address), by region.', byLabel('region', m.byRegion), ['region']);
-  counter(reg, `${p}service_answers_total`, 'Answers for steered names, by service id.', byLabel('service', m.byService), ['service']);
-  counter(reg, `${p}truncated_total`, 'UDP responses sent with TC set (client should retry over TCP).', [[{}, m.truncated]]);
-  counter(reg, `${p}dropped_total`, 'Messages not answered (not a query, or no reply possible).', [[{}, m.dropped]]);
-  counter(reg, `${p}errors_total`, 'Unexpected errors while answering (a bug when non-zero; see E_DNS_ANSWER logs).', [[{}, m.errors]]);
-  gauge(reg, `${p}tcp_connections_open`, 'TCP connections open now.', [[{}, m.tcpConnections.open]]);
-  counter(reg, `${p}tcp_connections_total`, 'TCP connections, by result (accepted, rejected over the connection cap).', [[{ result: 'accepted' }, m.tcpConnections.accepted], [{ result: 'rejected' }, m.tcpConnections.rejected]], ['result']);
+  counter(P, reg, `${p}queries_total`, 'DNS messages received, by transport (answered or dropped).', [[{ transport: 'udp' }, m.byTransport.udp], [{ transport: 'tcp' }, m.byTransport.tcp]], ['transport']);
+  counter(P, reg, `${p}responses_total`, 'Responses sent, by rcode (NOERROR, NXDOMAIN, REFUSED, FORMERR, ...).', byLabel('rcode', m.byRcode), ['rcode']);
+  counter(P, reg, `${p}region_answers_total`, 'Answers that depended on the client region (ECS, else source address), by region.', byLabel('region', m.byRegion), ['region']);
+  counter(P, reg, `${p}service_answers_total`, 'Answers for steered names, by service id.', byLabel('service', m.byService), ['service']);
+  counter(P, reg, `${p}truncated_total`, 'UDP responses sent with TC set (client should retry over TCP).', [[{}, m.truncated]]);
+  counter(P, reg, `${p}dropped_total`, 'Messages not answered (not a query, or no reply possible).', [[{}, m.dropped]]);
+  counter(P, reg, `${p}errors_total`, 'Unexpected errors while answering (a bug when non-zero; see E_DNS_ANSWER logs).', [[{}, m.errors]]);
+  gauge(P, reg, `${p}tcp_connections_open`, 'TCP connections open now.', [[{}, m.tcpConnections.open]]);
+  counter(P, reg, `${p}tcp_connections_total`, 'TCP connections, by result (accepted, rejected over the connection cap).', [[{ result: 'accepted' }, m.tcpConnections.accepted], [{ result: 'rejected' }, m.tcpConnections.rejected]], ['result']);
   if (m.rrl) {
-    counter(reg, `${p}rrl_limited_total`, 'UDP responses over the response rate limit, by action (dropped, slipped = sent truncated).', [[{ action: 'dropped' }, m.rrl.dropped], [{ action: 'slipped' }, m.rrl.slipped]], ['action']);
+    counter(P, reg, `${p}rrl_limited_total`, 'UDP responses over the response rate limit, by action (dropped, slipped = sent truncated).', [[{ action: 'dropped' }, m.rrl.dropped], [{ action: 'slipped' }, m.rrl.slipped]], ['action']);
   }
   bucketedHistogram(reg, `${p}answer_duration_seconds`, 'Time to build one response in-process (parse, lookup, encode); socket and kernel time excluded.', m.latency);
   const t = m.table;
-  gauge(reg, `${p}table_version`, 'Version of the routing table being served.', [[{}, t.version]]);
-  gauge(reg, `${p}table_age_seconds`, 'Age of the routing table being served (now - generatedAt).', [[{}, t.ageMs / 1000]]);
-  gauge(reg, `${p}table_generated_timestamp_seconds`, 'When the table being served was generated (unix seconds).', [[{}, t.generatedAt / 1000]]);
-  gauge(reg, `${p}table_info`, 'The table being served: hash and source (controller or local assume-up).', [[{ hash: t.hash, source: t.source }, 1]], ['hash', 'source']);
-  gauge(reg, `${p}table_stale`, '1 when the controller has not been reached for longer than the stale bound (still serving the last good table).', [[{}, t.stale ? 1 : 0]]);
+  gauge(P, reg, `${p}table_version`, 'Version of the routing table being served.', [[{}, t.version]]);
+  gauge(P, reg, `${p}table_age_seconds`, 'Age of the routing table being served (now - generatedAt).', [[{}, t.ageMs / 1000]]);
+  gauge(P, reg, `${p}table_generated_timestamp_seconds`, 'When the table being served was generated (unix seconds).', [[{}, t.generatedAt / 1000]]);
+  gauge(P, reg, `${p}table_info`, 'The table being served: hash and source (controller or local assume-up).', [[{ hash: t.hash, source: t.source }, 1]], ['hash', 'source']);
+  gauge(P, reg, `${p}table_stale`, '1 when the controller has not been reached for longer than the stale bound (still serving the last good table).', [[{}, t.stale ? 1 : 0]]);
   if (t.lastSyncAt !== undefined) {
-    gauge(reg, `${p}controller_last_sync_timestamp_seconds`, 'Last successful contact with the controller (unix seconds).', [[{}, t.lastSyncAt / 1000]]);
+    gauge(P, reg, `${p}controller_last_sync_timestamp_seconds`, 'Last successful contact with the controller (unix seconds).', [[{}, t.lastSyncAt / 1000]]);
   }
-  gauge(reg, `${p}processes`, 'Processes answering on the port (1, or the --workers count).', [[{}, m.processes]]);
-  if (m.udpPath) gauge(reg, `${p}udp_path_info`, 'The UDP path answering: batched (recvmmsg/sendmmsg addon) or dgram (node:dgram).', [[{ path: m.udpPath }, 1]], ['path']);
-  counter(reg, 'edgesteer_process_cpu_seconds_total', 'CPU time of this (primary) process, user + system.', [[{}, proc.cpuSeconds]]);
-  gauge(reg, 'edgesteer_process_resident_memory_bytes', 'Resident memory of this (primary) process.', [[{}, proc.residentBytes]]);
+  gauge(P, reg, `${p}processes`, 'Processes answering on the port (1, or the --workers count).', [[{}, m.processes]]);
+  if (m.udpPath) gauge(P, reg, `${p}udp_path_info`, 'The UDP path answering: batched (recvmmsg/sendmmsg addon) or dgram (node:dgram).', [[{ path: m.udpPath }, 1]], ['path']);
+  counter(P, reg, 'edgesteer_process_cpu_seconds_total', 'CPU time of this (primary) process, user + system.', [[{}, proc.cpuSeconds]]);
+  gauge(P, reg, 'edgesteer_process_resident_memory_bytes', 'Resident memory of this (primary) process.', [[{}, proc.residentBytes]]);
   return reg.metrics();
 }
