@@ -97,7 +97,7 @@ export function failoverTable(res) {
       rows.push([
         r.label ?? id, setting, r.describe, String(r.trials),
         r.failoverMedianMs === null ? `> ${sec(r.failoverTimeoutMs)}` : sec(r.failoverMedianMs), r.failoverWorstMs === null ? `> ${sec(r.failoverTimeoutMs)}` : sec(r.failoverWorstMs),
-        `${r.recoveryMedianMs === null ? `> ${sec(r.recoveryTimeoutMs)}` : sec(r.recoveryMedianMs)}${r.recoveryBasis !== 'dns answer' ? ` (${r.recoveryBasis})` : ''}`,
+        `${r.recoveryMedianMs === null ? `> ${sec(r.recoveryTimeoutMs)}` : sec(r.recoveryMedianMs)}${r.verdictUpMedianMs !== undefined ? ` (own health verdict up: ${r.verdictUpMedianMs === null ? 'timeout' : sec(r.verdictUpMedianMs)})` : ''}`,
         r.recoveryWorstMs === null ? `> ${sec(r.recoveryTimeoutMs)}` : sec(r.recoveryWorstMs),
       ]);
     }
@@ -176,7 +176,7 @@ export function renderReport(res) {
   if (res.failover && Object.keys(res.failover).length) {
     lines.push('## Failover');
     lines.push('');
-    lines.push(`Clients of region ${m.failoverRegion} (ECS ${m.failoverSubnet}) ask every ${POLL_MS} ms; the edge the system answers is killed (its listener closed: connections refused) at a random point of the check cycle; failover = time until the answer no longer contains it; recovery = time from reviving it until it is answered again. Peers check from one vantage point; edgesteer requires the quorum shown. Knot has no health checks and is left out.`);
+    lines.push(`Clients of region ${m.failoverRegion} (ECS ${m.failoverSubnet}) ask every ${POLL_MS} ms; the edge the system answers is killed (its listener closed: connections refused) at a random point of the check cycle; failover = time until the answer no longer contains it; recovery = time from reviving it until the answer contains it again, for every system (where a system reports its own health verdict, the time until it counts the edge as up is shown in brackets). Settings: `equal` = the same check settings for everyone (1 s interval — gdnsd's minimum is 2 s —, one failed check = down, one success = up, one vantage point: edgesteer runs a single probe with quorum 1); `fastest` and `default` = each system's own fastest and default. Knot has no health checks and is left out.`);
     lines.push('');
     lines.push(failoverTable(res));
     lines.push('');
