@@ -137,7 +137,9 @@ async function main() {
       if (runners.length) {
         if (!res.meta.queryCount) res.meta.queryCount = writeQueryFile(file, 2000);
         log(`[bench] edgesteer dns memory (after start, after ${budget.memorySeconds} s of full load)`);
-        res.memory = await memoryPhase({ runners, dir, edgePort: edges.port, threads: opts.threads, file, seconds: budget.memorySeconds, log });
+        // One process (--workers 1): the server's own footprint; with --workers N the
+        // primary and N workers each hold a Node runtime (see the throughput setup).
+        res.memory = await memoryPhase({ runners, dir, edgePort: edges.port, threads: 1, file, seconds: budget.memorySeconds, log });
       }
     }
     // 1c. CLI start-up.

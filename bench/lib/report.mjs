@@ -160,7 +160,7 @@ export function renderReport(res) {
   if (res.memory && Object.keys(res.memory).length) {
     lines.push('## Memory of edgesteer dns');
     lines.push('');
-    lines.push(`Summed over the server's process group (${m.threads} worker(s) plus the primary when --workers > 1), from /proc/<pid>/status and smaps_rollup: RSS split into anonymous memory (heap, stacks) and file-backed pages (mostly the node binary, shared by every Node process); PSS divides shared pages among the processes sharing them. "After start": 2 s after the first answer; "after full load": right after the dnsperf run shown.`);
+    lines.push(``edgesteer dns --workers 1` (one process: the server's own footprint; with --workers N the primary and each worker are a Node process of this size), from /proc/<pid>/status and smaps_rollup: RSS split into anonymous memory (heap, stacks) and file-backed pages (mostly the node binary, shared by every Node process); PSS divides shared pages among the processes sharing them. "After start": 2 s after the first answer; "after full load": right after the dnsperf run shown.`);
     lines.push('');
     lines.push(memoryTable(res));
     lines.push('');
@@ -176,7 +176,7 @@ export function renderReport(res) {
   if (res.failover && Object.keys(res.failover).length) {
     lines.push('## Failover');
     lines.push('');
-    lines.push(`Clients of region ${m.failoverRegion} (ECS ${m.failoverSubnet}) ask every ${POLL_MS} ms; the edge the system answers is killed (its listener closed: connections refused) at a random point of the check cycle; failover = time until the answer no longer contains it; recovery = time from reviving it until the answer contains it again, for every system (where a system reports its own health verdict, the time until it counts the edge as up is shown in brackets). Settings: `equal` = the same check settings for everyone (1 s interval — gdnsd's minimum is 2 s —, one failed check = down, one success = up, one vantage point: edgesteer runs a single probe with quorum 1); `fastest` and `default` = each system's own fastest and default. Knot has no health checks and is left out.`);
+    lines.push(`Clients of region ${m.failoverRegion} (ECS ${m.failoverSubnet}) ask every ${POLL_MS} ms; the edge the system answers is killed (its listener closed: connections refused) at a random point of the check cycle; failover = time until the answer no longer contains it; recovery = time from reviving it until the answer contains it again, for every system (where a system reports its own health verdict, the time until it counts the edge as up is shown in brackets). Settings: \`equal\` = the same check settings for everyone (1 s interval — gdnsd's minimum is 2 s —, one failed check = down, one success = up, one vantage point: edgesteer runs a single probe with quorum 1); \`fastest\` and \`default\` = each system's own fastest and default. Knot has no health checks and is left out.`);
     lines.push('');
     lines.push(failoverTable(res));
     lines.push('');
