@@ -160,7 +160,7 @@ export function renderReport(res) {
   if (res.memory && Object.keys(res.memory).length) {
     lines.push('## Memory of edgesteer dns');
     lines.push('');
-    lines.push(``edgesteer dns --workers 1` (one process: the server's own footprint; with --workers N the primary and each worker are a Node process of this size), from /proc/<pid>/status and smaps_rollup: RSS split into anonymous memory (heap, stacks) and file-backed pages (mostly the node binary, shared by every Node process); PSS divides shared pages among the processes sharing them. "After start": 2 s after the first answer; "after full load": right after the dnsperf run shown.`);
+    lines.push(`\`edgesteer dns --workers 1\` (one process: the server's own footprint; with --workers N the primary and each worker are a Node process of this size), from /proc/<pid>/status and smaps_rollup: RSS split into anonymous memory (heap, stacks) and file-backed pages (mostly the node binary, shared by every Node process); PSS divides shared pages among the processes sharing them. "After start": 2 s after the first answer; "after full load": right after the dnsperf run shown.`);
     lines.push('');
     lines.push(memoryTable(res));
     lines.push('');
