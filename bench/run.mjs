@@ -115,6 +115,7 @@ async function main() {
             systems.push({ id: r.id, handle });
             res.labels[r.id] = r.label;
             if (handle.command) (res.commands ??= {})[r.id] = handle.command;
+            if (r.describeConfig) (res.configs ??= {})[r.id] = r.describeConfig(opts.threads);
           } catch (err) {
             res.unavailable[r.id] = `failed to start: ${err.message.split('\n')[0]}`;
             log(`[bench] ${r.id} failed to start: ${err.message}`);

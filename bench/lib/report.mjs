@@ -137,8 +137,11 @@ export function renderReport(res) {
     lines.push('');
     lines.push(throughputTable(res));
     lines.push('');
-    if (res.commands) {
-      lines.push('Commands run: ' + Object.entries(res.commands).map(([id, c]) => `${id}: \`${c}\``).join('; ') + '.');
+    if (res.commands || res.configs) {
+      lines.push('How each system ran:');
+      lines.push('');
+      for (const [id, c] of Object.entries(res.commands ?? {})) lines.push(`- **${id}**: \`${c}\``);
+      for (const [id, c] of Object.entries(res.configs ?? {})) lines.push(`- **${id}**: ${c}`);
       lines.push('');
     }
     const st = standaloneTable(res);
@@ -152,7 +155,7 @@ export function renderReport(res) {
     }
     lines.push('## Latency under load');
     lines.push('');
-    lines.push(`dnsperf -Q at fixed rates, every response's latency recorded (-v), ${m.rateSeconds} s per point${m.rateRounds > 1 ? `, ${m.rateRounds} interleaved rounds per point: p50 and p99 are the medians of the rounds, "worst" the highest round's p99` : ''}. Rates are fractions of ${m.referenceId}'s max qps from this run, the same absolute rate for every system. Where a peer's p99 at the same rate is also far above 1 ms, the tail comes from this machine (scheduling on two shared cores), not from the server.`);
+    lines.push(`dnsperf -Q at fixed rates, every response's latency recorded (-v), ${m.rateSeconds} s per point${m.rateRounds > 1 ? `, ${m.rateRounds} interleaved rounds per point: p50 and p99 are the medians of the rounds, "worst" the highest round's p99` : ''}. Rates are fractions of ${m.referenceId}'s max qps from this run, the same absolute rate for every system.`);
     lines.push('');
     lines.push(levelsTable(res));
     lines.push('');

@@ -49,7 +49,7 @@ function runner(udp) {
         env: { ...process.env, ...profEnv, LOG_LEVEL: 'warn', EDGESTEER_LOG_LEVEL: 'warn' },
       });
       await waitForDns(port, proc, 30_000);
-      return { port, procs: [proc], pgids: [proc.pid], dir, command: `edgesteer ${args.join(' ').replace(policy, 'policy.yaml')}`, stop: () => proc.stop(5000) };
+      return { port, procs: [proc], pgids: [proc.pid], dir, command: `edgesteer ${args.join(' ').replace(policy, 'policy.yaml').replace(`127.0.0.1:${port}`, '127.0.0.1:PORT')}`, stop: () => proc.stop(5000) };
     },
   };
 }

@@ -25,6 +25,7 @@ export const gdnsd = {
   label: 'gdnsd 3.8 (geoip nets + http_status)',
   steers: true,
   settings: ['default', 'fastest', 'equal'],
+  describeConfig: (threads) => `gdnsd -c DIR start; listen 127.0.0.1:PORT with udp_threads ${threads} (SO_REUSEPORT), udp_recv_width 32 (recvmmsg batch), tcp_threads 1, edns_client_subnet on; geoip plugin, nets-only map, http_status monitors (bench/peers/gdnsd/config)`,
   describeSetting(s) {
     const t = GDNSD_SETTINGS[s];
     return `interval ${t.INTERVAL}s${s === 'equal' ? ' (1 s asked; gdnsd accepts no less than 2 s)' : ''}, timeout ${t.TIMEOUT}s, down_thresh ${t.DOWN_THRESH}, up_thresh ${t.UP_THRESH}, ok_thresh ${t.OK_THRESH}, one vantage point`;

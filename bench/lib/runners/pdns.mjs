@@ -38,6 +38,7 @@ export const pdns = {
   label: 'PowerDNS 4.7 (LUA ifurlup + netmask)',
   steers: true,
   settings: ['default', 'fastest', 'equal'],
+  describeConfig: (threads) => `pdns_server --config-dir=DIR; bind backend, receiver-threads ${threads} with reuseport, distributor-threads 3 (default), packet cache defaults, enable-lua-records=shared, edns-subnet-processing=yes (bench/peers/pdns/pdns.conf)`,
   describeSetting(s) {
     const t = PDNS_SETTINGS[s];
     return `lua-health-checks-interval ${t.INTERVAL}s, ifurlup timeout ${t.TIMEOUT}s, one failed check = down, one vantage point`;
