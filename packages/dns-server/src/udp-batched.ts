@@ -65,7 +65,7 @@ export interface BatchedUdpOptions {
 export interface BatchedUdpSocket {
   address(): { port: number; address: string };
   close(cb?: () => void): void;
-  stats(): { received: number; sent: number; sendErrors: number };
+  stats(): { received: number; sent: number; sendErrors: number; batchFailures: number };
 }
 
 function ipText(a: Uint8Array, off: number, family: number): string {
@@ -92,7 +92,17 @@ export function listenUdpBatched(engine: DnsEngine, opts: BatchedUdpOptions): Ba
   let slotOffset = 0;
   const answerOpts: AnswerOptions = engine.udpOptions((size) => output.subarray(slotOffset, slotOffset + size));
   const rrl = opts.rrl;
+  let failures = 0;
   sock.start((n) => {
+    // An exception here would reach the addon's MakeCallback and end the
+    // process: a failing slot is dropped (its answer length stays 0) instead.
+    try {
+      answerBatch(n);
+    } catch {
+      failures++;
+    }
+  });
+  const answerBatch = (n: number): void => {
     const now = rrl === undefined ? 0 : Date.now();
     for (let i = 0; i < n; i++) {
       const m = i * 4;
@@ -111,13 +121,13 @@ export function listenUdpBatched(engine: DnsEngine, opts: BatchedUdpOptions): Ba
       if (send !== out) output.set(send, slotOffset);
       meta[m + 2] = send.length;
     }
-  });
+  };
   return {
     address: () => ({ port: sock.port(), address: opts.host }),
     close: (cb) => {
       sock.close();
       if (cb) process.nextTick(cb);
     },
-    stats: () => sock.stats(),
+    stats: () => ({ ...sock.stats(), batchFailures: failures }),
   };
 }
