@@ -13,7 +13,7 @@ export function closingNotes(res) {
     .filter(([, t]) => t.max.qpsRounds.length > 1)
     .map(([id, t]) => [id, (Math.max(...t.max.qpsRounds) - Math.min(...t.max.qpsRounds)) / t.max.qps]);
   const noisy = spreads.filter(([, sp]) => sp > 0.25);
-  if (noisy.length) notes.push(`Noise: the max-throughput rounds of ${noisy.map(([id, sp]) => `${id} spread ${(sp * 100).toFixed(0)}%`).join(', ')} (max − min over median). Other work on this machine moved single runs by more than the ±15% the ratios assume; the medians of interleaved rounds are the fairest numbers this run has, and CPU µs per query (which noise moves less) backs them up.`);
+  if (noisy.length) notes.push(`Noise: max-throughput rounds spread over 25% (max − min over median): ${noisy.map(([id, sp]) => `${id} ${(sp * 100).toFixed(0)}%`).join(', ')}; 1-min load average ${res.meta.loadStart?.[0]?.toFixed(2)} at start, ${res.meta.loadEnd?.[0]?.toFixed(2)} at end.`);
   if (tp.knot && es) {
     const k = tp.knot.max.cpuUsPerQuery;
     const g = tp.gdnsd?.max.cpuUsPerQuery;
@@ -24,16 +24,15 @@ export function closingNotes(res) {
   if (es && dg) notes.push(`UDP paths, same run: batched ${es.cpuUsPerQuery.toFixed(1)} CPU µs/query at ${Math.round(es.qps).toLocaleString('en-US')} qps, node:dgram ${dg.cpuUsPerQuery.toFixed(1)} µs/query at ${Math.round(dg.qps).toLocaleString('en-US')} qps (${(dg.cpuUsPerQuery / es.cpuUsPerQuery).toFixed(2)}× the CPU per query).`);
   const off = Object.entries(tp).filter(([, t]) => t.standalone && Math.abs(1 - t.max.qps / t.standalone.qps) > 0.1);
   if (off.length) notes.push(`Harness vs plain dnsperf more than 10% apart: ${off.map(([id, t]) => `${id} ${(t.max.qps / t.standalone.qps).toFixed(2)}`).join(', ')}.`);
-  if (es) {
-    notes.push(`edgesteer used ${es.serverCores.toFixed(2)} cores for ${Math.round(es.qps).toLocaleString('en-US')} qps (${es.cpuUsPerQuery.toFixed(1)} µs CPU per query)${tp.gdnsd ? `; gdnsd used ${tp.gdnsd.max.cpuUsPerQuery.toFixed(1)} µs per query` : ''}. With dnsperf on the same two cores, a server that needs fewer µs per query leaves more CPU to the load generator and so shows higher qps: max qps here measures CPU per query (server plus its share of dnsperf), not a server running out of cores (the busiest server used ${Math.max(...Object.values(tp).map((t) => t.max.serverCores)).toFixed(2)} of ${res.meta.cpus} cores while the machine as a whole was busy).`);
-  }
+  if (es) notes.push(`Server CPU during the max runs: ${Object.entries(tp).map(([id, t]) => `${id} ${t.max.serverCores.toFixed(2)} cores (${t.max.cpuUsPerQuery.toFixed(1)} µs/query)`).join(', ')}; the whole machine ${es.machineCores?.toFixed(2) ?? '–'} of ${res.meta.cpus} cores busy during edgesteer's run.`);
   const half = (id) => tp[id]?.levels.find((l) => l.fraction === 0.5);
   if (es && half('edgesteer')) {
     const same = Object.keys(tp).filter((id) => half(id)).map((id) => `${id} p50 ${half(id).p50Ms.toFixed(3)} / p99 ${half(id).p99Ms.toFixed(3)} ms`);
     notes.push(`At 50% of edgesteer's max (${Math.round(half('edgesteer').targetQps).toLocaleString('en-US')} qps, the same rate for every system): ${same.join(', ')}.`);
   }
   for (const t of evaluateTargets(res)) {
-    if (t.pass === false) notes.push(`Missed: ${t.name}: ${t.measured} (${t.result}).${res.profile?.rows?.length ? ` Hottest functions under load: ${res.profile.rows.slice(0, 3).map((r) => `${r.fn} ${(r.share * 100).toFixed(0)}%`).join(', ')}.` : ' Run with --profile to see where the CPU goes.'}`);
+    const cpuBound = /qps/.test(t.name);
+    if (t.pass === false) notes.push(`Missed: ${t.name}: ${t.measured} (${t.result}).${cpuBound && res.profile?.rows?.length ? ` Hottest functions under load: ${res.profile.rows.slice(0, 3).map((r) => `${r.fn} ${(r.share * 100).toFixed(0)}%`).join(', ')}.` : ''}`);
   }
   const cats = res.profile?.categories;
   if (cats?.length) {
