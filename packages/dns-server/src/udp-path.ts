@@ -22,9 +22,9 @@ export interface UdpSocketLike {
 }
 
 /** Resolves the mode to the path that will run; logs once when `auto` falls back. Throws E_DNS_BATCH_UNAVAILABLE for `batched` without the addon. */
-export function resolveUdpPath(mode: UdpMode, log: Logger): UdpPath {
+export function resolveUdpPath(mode: UdpMode, log: Logger, load: () => { error: string } | { addon: unknown } = loadBatchAddon): UdpPath {
   if (mode === 'dgram') return 'dgram';
-  const loaded = loadBatchAddon();
+  const loaded = load();
   if ('addon' in loaded) return 'batched';
   if (mode === 'batched') throw new DnsServerError('E_DNS_BATCH_UNAVAILABLE', `--udp batched: ${loaded.error}; use --udp dgram or auto`);
   log.warn({ event: 'udp_batched_unavailable', code: 'E_DNS_BATCH_UNAVAILABLE', reason: loaded.error }, `batched UDP unavailable (${loaded.error}); answering through node:dgram`);
