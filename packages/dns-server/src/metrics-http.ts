@@ -5,8 +5,9 @@
  * from the DNS port. Rendering happens per scrape from plain counters, so the
  * query path pays nothing for it.
  */
-import http from 'node:http';
-import { listenHttp, type HttpListener } from '@edgesteer/http-kit/node';
+// node:http and the listen helper are imported when a listener starts: a
+// DNS-only process (no --metrics-listen) never loads the HTTP stack.
+import type { HttpListener } from '@edgesteer/http-kit/node';
 import type { DnsMetricsSnapshot } from './metrics.js';
 import { PROMETHEUS_CONTENT_TYPE, renderDnsMetrics } from './prom-metrics.js';
 
@@ -44,7 +45,8 @@ export function dnsHealth(m: DnsMetricsSnapshot, now = Date.now()): Record<strin
  * host:port (port 0 = any free port). Anything else is 404. Resolves once
  * listening.
  */
-export function startDnsMetricsListener(snapshot: () => DnsMetricsSnapshot, listen: { host: string; port: number }): Promise<DnsMetricsListener> {
+export async function startDnsMetricsListener(snapshot: () => DnsMetricsSnapshot, listen: { host: string; port: number }): Promise<DnsMetricsListener> {
+  const [{ default: http }, { listenHttp }] = await Promise.all([import('node:http'), import('@edgesteer/http-kit/node')]);
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
