@@ -68,8 +68,20 @@ export interface BatchedUdpSocket {
   stats(): { received: number; sent: number; sendErrors: number; batchFailures: number };
 }
 
+/** IPv4 source addresses as text, by their 32-bit value (RRL keys on text; most traffic comes from few resolvers). */
+const v4Text = new Map<number, string>();
+
 function ipText(a: Uint8Array, off: number, family: number): string {
-  if (family === 4) return `${a[off]}.${a[off + 1]}.${a[off + 2]}.${a[off + 3]}`;
+  if (family === 4) {
+    const n = ((a[off]! << 24) | (a[off + 1]! << 16) | (a[off + 2]! << 8) | a[off + 3]!) >>> 0;
+    let t = v4Text.get(n);
+    if (t === undefined) {
+      if (v4Text.size >= 65_536) v4Text.clear();
+      t = `${a[off]}.${a[off + 1]}.${a[off + 2]}.${a[off + 3]}`;
+      v4Text.set(n, t);
+    }
+    return t;
+  }
   const parts: string[] = [];
   for (let i = 0; i < 16; i += 2) parts.push(((a[off + i]! << 8) | a[off + i + 1]!).toString(16));
   return parts.join(':');
