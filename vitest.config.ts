@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // Two cores on CI: two workers, and generous timeouts for tests that start real processes.
 export default defineConfig({
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'probes/src/**/*.test.ts', 'workers/src/**/*.test.ts', 'workers/test/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'probes/src/**/*.test.ts', 'workers/src/**/*.test.ts', 'workers/test/**/*.test.ts', 'test/**/*.test.ts', 'bench/lib/**/*.test.mjs'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     pool: 'forks',
     maxWorkers: 2,

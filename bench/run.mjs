@@ -19,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseOptions, USAGE } from './lib/options.mjs';
 import { startEdges } from './lib/edges.mjs';
-import { writeQueryFile } from './lib/querymix.mjs';
+import { writeQueryFile, writeTextQueryFile } from './lib/querymix.mjs';
 import { DNS_RUNNERS, FAILOVER_RUNNERS, WORKER_RUNNERS } from './lib/runners/index.mjs';
 import { throughputPhase } from './lib/phase-throughput.mjs';
 import { failoverPhase, FAILOVER_REGION } from './lib/phase-failover.mjs';
@@ -31,6 +31,9 @@ import { renderChart } from './lib/chart.mjs';
 import { closingNotes } from './lib/closing.mjs';
 import { stopAll, liveCount, onExit, setPriorityBoost } from './lib/procs.mjs';
 import { geoPhase, geoSummary } from './geo.mjs';
+import { memoryPhase } from './lib/phase-memory.mjs';
+import { cliPhase } from './lib/phase-cli.mjs';
+import { appendHistory, historyEntry } from './lib/history.mjs';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 const log = (s) => console.error(s);
@@ -102,13 +105,18 @@ async function main() {
       const runners = await pickAvailable(DNS_RUNNERS, opts.only, res.unavailable);
       const queryFile = join(dir, 'queries.bin');
       res.meta.queryCount = writeQueryFile(queryFile, 2000);
+      const textFile = join(dir, 'queries.txt');
+      writeTextQueryFile(textFile, 2000);
       const systems = [];
       try {
         for (const r of runners) {
           log(`[bench] starting ${r.label}`);
           try {
-            systems.push({ id: r.id, handle: await r.start({ dir, edgePort: edges.port, threads: opts.threads, setting: 'default' }) });
+            const handle = await r.start({ dir, edgePort: edges.port, threads: opts.threads, setting: 'default' });
+            systems.push({ id: r.id, handle });
             res.labels[r.id] = r.label;
+            if (handle.command) (res.commands ??= {})[r.id] = handle.command;
+            if (r.describeConfig) (res.configs ??= {})[r.id] = r.describeConfig(opts.threads);
           } catch (err) {
             res.unavailable[r.id] = `failed to start: ${err.message.split('\n')[0]}`;
             log(`[bench] ${r.id} failed to start: ${err.message}`);
@@ -118,10 +126,31 @@ async function main() {
         res.meta.referenceId = referenceId;
         if (systems.length) {
           log('[bench] resolution throughput and latency (dnsperf)');
-          res.throughput = await throughputPhase({ systems, file: queryFile, budget, log, referenceId });
+          res.throughput = await throughputPhase({ systems, file: queryFile, textFile, budget, log, referenceId });
         }
       } finally {
         for (const s of systems) await s.handle.stop();
+      }
+    }
+    // 1b. Memory of edgesteer dns (each UDP path): after start and after full load.
+    if (!opts.skip.has('memory')) {
+      const runners = (await pickAvailable(DNS_RUNNERS, opts.only, {})).filter((r) => r.id.startsWith('edgesteer'));
+      const file = join(dir, 'queries.bin');
+      if (runners.length) {
+        if (!res.meta.queryCount) res.meta.queryCount = writeQueryFile(file, 2000);
+        log(`[bench] edgesteer dns memory (after start, after ${budget.memorySeconds} s of full load)`);
+        // One process (--workers 1): the server's own footprint; with --workers N the
+        // primary and N workers each hold a Node runtime (see the throughput setup).
+        res.memory = await memoryPhase({ runners, dir, edgePort: edges.port, threads: 1, file, seconds: budget.memorySeconds, log });
+      }
+    }
+    // 1c. CLI start-up.
+    if (!opts.skip.has('cli')) {
+      log('[bench] CLI start-up (5 runs each)');
+      try {
+        res.cli = cliPhase({ runs: 5, log });
+      } catch (err) {
+        res.unavailable.cli = err.message.split('\n')[0];
       }
     }
     // 2. Failover.
@@ -162,8 +191,11 @@ async function main() {
   }
   res.meta.loadEnd = loadavg();
   res.meta.durationS = (Date.now() - t0) / 1000;
-  res.closing = closingNotes(res);
   mkdirSync(RESULTS, { recursive: true });
+  // Every run goes into the history (with its mode and the machine's load); the report counts them.
+  const all = appendHistory(join(RESULTS, 'history.jsonl'), historyEntry(res));
+  res.history = { file: 'history.jsonl', runs: all.length, full: all.filter((h) => h.mode === 'full').length, quick: all.filter((h) => h.mode === 'quick').length, recent: all.slice(-10) };
+  res.closing = closingNotes(res);
   writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify(res, null, 2) + '\n');
   writeFileSync(join(RESULTS, 'latest-report.md'), renderReport(res));
   writeFileSync(join(RESULTS, 'latest-chart.svg'), renderChart(res));

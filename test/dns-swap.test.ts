@@ -8,11 +8,12 @@
 import dgram from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableForPolicy, tableHash, type RoutingTable } from '@edgesteer/core';
-import { decodeMessage, ecsFromCidr, encodeQuery, TYPE } from '@edgesteer/dns-wire';
+import { ecsFromCidr, encodeQuery, TYPE } from '@edgesteer/dns-wire';
 import { loadPolicyFile, type Policy } from '@edgesteer/policy';
 import { dig } from './support/dns-dig.js';
 import { startFakeController, type FakeController } from './support/dns-fake-controller.js';
 import { startDnsProcess, type DnsProcess } from './support/dns-process.js';
+import { decodeIndependent } from '@edgesteer/dns-server/testing';
 
 const POLICY = new URL('./fixtures/dns-policy.yaml', import.meta.url).pathname;
 const FIRST = 100;
@@ -95,7 +96,7 @@ describe('table swap under load', () => {
     };
     const done = new Promise<void>((resolve) => {
       sock.on('message', (msg) => {
-        const res = decodeMessage(msg);
+        const res = decodeIndependent(msg);
         const p = pending.get(res.id);
         if (!p) return void problems.push(`unexpected id ${res.id}`);
         pending.delete(res.id);

@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { buildAnswerPlane, encodeQuery, ecsFromCidr, TYPE } from '@edgesteer/dns-wire';
 import { loadPolicyFile } from '@edgesteer/policy';
-import { tableForPolicy } from '@edgesteer/core';
+import { buildRegionMatcher, tableForPolicy } from '@edgesteer/core';
 import { pino } from 'pino';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -33,7 +33,7 @@ const SERVER_US = opt('server-us', 8);
 
 const loaded = await loadPolicyFile(`${ROOT}config/policy.yaml`);
 if (!loaded.ok) throw new Error('config/policy.yaml is invalid');
-const plane = buildAnswerPlane(loaded.policy, tableForPolicy(loaded.policy, Date.now()));
+const plane = buildAnswerPlane(loaded.policy, tableForPolicy(loaded.policy, Date.now()), { matcher: buildRegionMatcher(loaded.policy) });
 const queries = [
   ...['10.1.0.0/24', '10.2.0.0/24', '10.3.0.0/24'].map((c) => encodeQuery({ id: 1, name: 'cdn.example.com', type: TYPE.A, edns: { udpSize: 1232, ecs: ecsFromCidr(c) } })),
   encodeQuery({ id: 2, name: 'cdn.example.com', type: TYPE.AAAA, edns: { udpSize: 1232 } }),

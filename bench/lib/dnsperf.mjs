@@ -93,3 +93,20 @@ export async function dnsperfAtRate({ file, port, seconds, qps }) {
     timeouts,
   };
 }
+
+/** ECS option for dnsperf -E (code 8, family 1, source /24, scope 0, 3 address bytes) for an IPv4 /24 like 10.2.3.0/24. */
+export function ecsOptionHex(cidr) {
+  const [addr, len] = cidr.split('/');
+  const bytes = addr.split('.').slice(0, Math.ceil(Number(len) / 8)).map((x) => Number(x).toString(16).padStart(2, '0')).join('');
+  return `8:0001${Number(len).toString(16).padStart(2, '0')}00${bytes}`;
+}
+
+/**
+ * "Standalone" run: plain dnsperf as a peer's own documentation would run it
+ * (text query file, one ECS for the whole run with -E, dnsperf's default
+ * outstanding queries and timeout), same client count and duration.
+ */
+export async function dnsperfPlain({ textFile, port, seconds, ecs }) {
+  const args = ['-d', textFile, '-s', '127.0.0.1', '-p', String(port), '-l', String(seconds), '-c', String(DNSPERF_LOAD.clients), '-E', ecsOptionHex(ecs)];
+  return { ...parseSummary(await run(args, textFile + '.out')), args: ['dnsperf', ...args].join(' ') };
+}

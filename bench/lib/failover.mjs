@@ -124,28 +124,36 @@ export async function failoverTrials(o) {
       }
       await victim.revive();
       const tRevive = Date.now();
-      // Systems with hysteresis (edgesteer) keep the new edge after the old
-      // one is back, by design; for them recovery is when the system counts
-      // the edge as up again (its own health verdict), not when DNS returns it.
-      const rec = !fo ? null : sys.edgeUp
-        ? await pollVerdict(sys, victim.id, tRevive, o.recoveryTimeoutMs)
-        : await pollUntil(client, o.region.ecs, tRevive, o.recoveryTimeoutMs, (a) => a.includes(victim.address), tally);
+      // Recovery is measured the same way for every system: until the DNS
+      // answer contains the revived edge again. A system with hysteresis
+      // (edgesteer) may keep the edge it failed over to; where the system
+      // exposes its own health verdict, the time until it counts the edge as
+      // up again is recorded beside it (not instead of it).
+      const [rec, verdict] = !fo
+        ? [null, null]
+        : await Promise.all([
+            pollUntil(client, o.region.ecs, tRevive, o.recoveryTimeoutMs, (a) => a.includes(victim.address), tally),
+            sys.edgeUp ? pollVerdict(sys, victim.id, tRevive, o.recoveryTimeoutMs) : Promise.resolve(null),
+          ]);
       const r = {
         trial: i + 1,
         killed: victim.id,
         failoverMs: fo?.ms ?? null,
         failedOverTo: fo?.answer ?? null,
         recoveryMs: rec?.ms ?? null,
-        recoveryBasis: sys.edgeUp ? 'health verdict' : 'dns answer',
+        recoveryBasis: 'dns answer',
+        verdictUpMs: sys.edgeUp ? (verdict?.ms ?? null) : undefined,
         pollTimeouts: tally.timeouts,
         emptyAnswers: tally.empty,
       };
       results.push(r);
       o.log(`    trial ${r.trial}: killed ${r.killed}, failover ${fmt(r.failoverMs, o.failoverTimeoutMs)}, recovery ${fmt(r.recoveryMs, o.recoveryTimeoutMs)}`);
-      if (!fo || !rec) {
+      if (!fo || (!rec && !verdict)) {
         // The system's view of the edges is not back to all-up: start fresh
         // so the next trial begins from the same state as the first.
         notes.push(`trial ${r.trial}: ${!fo ? 'no failover' : 'no return'} within the timeout; system restarted before the next trial`);
+      } else if (!rec) {
+        notes.push(`trial ${r.trial}: the revived edge was healthy again after ${verdict.ms} ms (the system's own verdict) but not answered within ${o.recoveryTimeoutMs} ms (kept the edge it failed over to)`);
         if (i + 1 < o.trials) await restart();
       }
     }
@@ -179,7 +187,8 @@ export function summarize(results, notes, o) {
     failoverTimeoutMs: o.failoverTimeoutMs,
     recoveryTimeoutMs: o.recoveryTimeoutMs,
     emptyAnswers: results.reduce((a, r) => a + r.emptyAnswers, 0),
-    recoveryBasis: results[0]?.recoveryBasis ?? 'dns answer',
+    recoveryBasis: 'dns answer',
+    verdictUpMedianMs: results.some((r) => r.verdictUpMs !== undefined) ? medianOrTimeout(results.map((r) => r.verdictUpMs ?? null)) : undefined,
     results,
     notes,
   };

@@ -5,9 +5,9 @@
 import { parseArgs } from 'node:util';
 
 export const USAGE = `usage: npm run bench [-- --quick] [--only edgesteer,gdnsd,pdns,knot,worker]
-       [--skip throughput,failover,worker,micro] [--threads N] [--keep] [--profile] [--nice=N]
+       [--skip throughput,memory,cli,failover,worker,micro] [--threads N] [--keep] [--profile] [--nice=N]
 
-  --quick       short runs, fastest-setting failover only, 3 trials (< 3 min)
+  --quick       short runs, equal- and fastest-setting failover, 3 trials
   --only        systems to include (default: all available)
   --skip        phases to leave out
   --threads N   server threads/workers per system (default 2 = cores here)
@@ -54,13 +54,14 @@ const QUICK = {
   rateSeconds: 2,
   rateRounds: 1,
   loadLevels: [0.25, 0.5, 0.75],
-  failoverSettings: ['fastest'],
+  failoverSettings: ['equal', 'fastest'],
   trials: 3,
   trialBudgetMs: 40_000,
-  failoverTimeoutMs: { fastest: 15_000, default: 150_000 },
-  recoveryTimeoutMs: { fastest: 10_000, default: 60_000 },
+  failoverTimeoutMs: { equal: 20_000, fastest: 15_000, default: 150_000 },
+  recoveryTimeoutMs: { equal: 15_000, fastest: 10_000, default: 60_000 },
   dohSeconds: 4,
   microTimeoutMs: 60_000,
+  memorySeconds: 10,
 };
 
 const FULL = {
@@ -70,11 +71,12 @@ const FULL = {
   rateSeconds: 5,
   rateRounds: 3,
   loadLevels: [0.25, 0.5, 0.75],
-  failoverSettings: ['fastest', 'default'],
+  failoverSettings: ['equal', 'fastest', 'default'],
   trials: 5,
   trialBudgetMs: 360_000,
-  failoverTimeoutMs: { fastest: 15_000, default: 150_000 },
-  recoveryTimeoutMs: { fastest: 15_000, default: 60_000 },
+  failoverTimeoutMs: { equal: 20_000, fastest: 15_000, default: 150_000 },
+  recoveryTimeoutMs: { equal: 20_000, fastest: 15_000, default: 60_000 },
   dohSeconds: 10,
   microTimeoutMs: 240_000,
+  memorySeconds: 60,
 };

@@ -5,7 +5,8 @@
  * A B C D, ...) so a burst of load from elsewhere on this shared machine
  * hits every system alike; each system's qps is the median of its rounds.
  */
-import { dnsperfMax, dnsperfAtRate } from './dnsperf.mjs';
+import { dnsperfMax, dnsperfAtRate, dnsperfPlain } from './dnsperf.mjs';
+import { REGIONS } from './scenario.mjs';
 import { groupCpuSeconds, machineBusySeconds } from './procs.mjs';
 import { median } from './stats.mjs';
 
@@ -44,6 +45,17 @@ export async function throughputPhase(o) {
     // The round closest to the median qps represents the system.
     const rep = rs.reduce((a, b) => (Math.abs(b.qps - med) < Math.abs(a.qps - med) ? b : a));
     out[s.id].max = { ...rep, qps: med, qpsRounds: rs.map((r) => r.qps), lostTotal: rs.reduce((a, r) => a + r.lost, 0) };
+  }
+  // Standalone check: each system once more under plain dnsperf (text file,
+  // one ECS for the run via -E), as peers' own throughput numbers are taken.
+  // The report shows harness qps / standalone qps; within 10% means the
+  // harness does not hold a system back.
+  if (o.textFile) {
+    for (const s of systems) {
+      const r = await dnsperfPlain({ textFile: o.textFile, port: s.handle.port, seconds: budget.maxSeconds, ecs: REGIONS[1].ecs });
+      out[s.id].standalone = { qps: r.qps, lost: r.lost, args: r.args.replace(String(s.handle.port), 'PORT').replace(o.textFile, 'queries.txt') };
+      log(`  standalone ${s.id.padEnd(16)} ${Math.round(r.qps).toLocaleString('en-US').padStart(9)} qps (harness median ${Math.round(out[s.id].max.qps).toLocaleString('en-US')}, ratio ${(out[s.id].max.qps / r.qps).toFixed(2)})`);
+    }
   }
   // Fixed-rate points: fractions of the reference system's (edgesteer's) max,
   // the same absolute rate for everyone, plus 50% of each system's own max.

@@ -14,11 +14,19 @@ export const EDGESTEER_SETTINGS = {
   // Shortest interval the schema allows, one failed check per region flips
   // that region's view, and still two regions must agree.
   fastest: { intervalMs: 100, timeoutMs: 80, rise: 1, fall: 1, quorum: 2, staleAfterMs: 1000 },
+  // The same check settings as every peer gets in the `equal` trials: 1 s
+  // interval, one failure = down, one success = up, one vantage point (a
+  // single probe, so quorum 1).
+  equal: { intervalMs: 1000, timeoutMs: 900, rise: 1, fall: 1, quorum: 1, staleAfterMs: 5000, probes: 1 },
 };
+
+/** The controller's decision tick in the failover stack (edgesteer controller --tick-ms). */
+export const CONTROLLER_TICK_MS = 50;
 
 export function describeEdgesteerSetting(s) {
   const t = EDGESTEER_SETTINGS[s];
-  return `interval ${t.intervalMs} ms, timeout ${t.timeoutMs} ms, fall ${t.fall}, rise ${t.rise}, quorum ${t.quorum} of ${REGIONS.length} regions`;
+  const probes = t.probes ?? REGIONS.length;
+  return `interval ${t.intervalMs} ms, timeout ${t.timeoutMs} ms, fall ${t.fall}, rise ${t.rise}, quorum ${t.quorum} of ${probes} probe(s) (${probes === 1 ? 'one vantage point' : 'one per region'}), health.staleAfterMs ${t.staleAfterMs}, controller --tick-ms ${CONTROLLER_TICK_MS}, dns follows the controller's table`;
 }
 
 export function benchPolicy({ edgePort, setting = 'default' }) {

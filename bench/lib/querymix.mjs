@@ -5,8 +5,15 @@
  * whole run. Every query carries the ECS of one of the three regions, in
  * rotation, so one dnsperf run exercises all regions.
  *
- * Mix (per 20 queries): 12 steered (cdn.example.com A), 5 static (SOA, NS,
- * glue A), 3 NXDOMAIN (distinct names, so no negative answer is reused).
+ * Mix (per 20 queries): 12 steered (cdn.example.com A), 5 static (2 SOA,
+ * 1 NS, 2 glue A), 3 NXDOMAIN. The NXDOMAIN names are distinct within the
+ * file (300 in the default 2000 queries), but dnsperf replays the file in a
+ * loop, so each of them comes back once per pass.
+ *
+ * `writeTextQueryFile` writes the same names in dnsperf's text format for
+ * the "standalone" peer check (plain dnsperf, one ECS option for the whole
+ * run through -E), the way the peers' own throughput numbers are usually
+ * taken.
  */
 import { writeFileSync } from 'node:fs';
 import { buildQuery } from './dns-packet.mjs';
@@ -48,5 +55,12 @@ export function writeQueryFile(path, count = 2000) {
     chunks.push(len, pkt);
   }
   writeFileSync(path, Buffer.concat(chunks));
+  return list.length;
+}
+
+/** The same mix in dnsperf's text format (`name TYPE` per line, no ECS: pass -E). Returns the line count. */
+export function writeTextQueryFile(path, count = 2000) {
+  const list = queryList(count);
+  writeFileSync(path, list.map((q) => `${q.name} ${q.type}`).join('\n') + '\n');
   return list.length;
 }

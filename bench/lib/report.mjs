@@ -18,12 +18,14 @@ function table(head, rows) {
 export function throughputTable(res) {
   const tp = res.throughput ?? {};
   const g = tp.gdnsd?.max?.qps;
+  const pd = tp.pdns?.max?.qps;
   return table(
-    ['System', 'qps (median)', '× gdnsd', 'avg latency', 'p99 @ 50% own max', 'lost (max runs)', 'server CPU (machine)', 'CPU µs/query'],
+    ['System', 'qps (median)', '× gdnsd', '× PowerDNS-LUA', 'avg latency', 'p99 @ 50% own max', 'lost (max runs)', 'server CPU (machine)', 'CPU µs/query'],
     Object.entries(tp).map(([id, t]) => [
       res.labels[id] ?? id,
       `${n(t.max.qps)}${t.max.qpsRounds.length > 1 ? ` (${t.max.qpsRounds.map((q) => n(q / 1000, 0) + 'k').join(', ')})` : ''}`,
       g ? `${(t.max.qps / g).toFixed(2)}×` : '–',
+      pd ? `${(t.max.qps / pd).toFixed(2)}×` : '–',
       ms(t.max.avgLatencyMs),
       t.atOwnHalf ? ms(t.atOwnHalf.p99Ms) : '–',
       n(t.max.lostTotal),
@@ -31,6 +33,42 @@ export function throughputTable(res) {
       n(t.max.cpuUsPerQuery, 1),
     ]),
   );
+}
+
+/** Harness qps against plain dnsperf (standalone) per system. */
+export function standaloneTable(res) {
+  const tp = res.throughput ?? {};
+  const rows = Object.entries(tp).filter(([, t]) => t.standalone).map(([id, t]) => {
+    const ratio = t.max.qps / t.standalone.qps;
+    return [res.labels[id] ?? id, n(t.max.qps), n(t.standalone.qps), `${ratio.toFixed(2)}`, Math.abs(1 - ratio) <= 0.1 ? 'within 10%' : `off by ${Math.round(Math.abs(1 - ratio) * 100)}%`];
+  });
+  return rows.length ? table(['System', 'harness qps (median)', 'plain dnsperf qps', 'harness / plain', ''], rows) : '';
+}
+
+export function memoryTable(res) {
+  const rows = Object.entries(res.memory ?? {}).map(([id, x]) => [
+    x.label ?? id,
+    `${x.afterStart.rssMb.toFixed(1)} MB (anon ${x.afterStart.anonMb.toFixed(1)}, file ${x.afterStart.fileMb.toFixed(1)})`,
+    `${x.afterLoad.rssMb.toFixed(1)} MB (anon ${x.afterLoad.anonMb.toFixed(1)}, file ${x.afterLoad.fileMb.toFixed(1)})`,
+    `${x.afterLoad.pssMb.toFixed(1)} MB`,
+    String(x.afterLoad.processes),
+    `${x.loadSeconds} s at ${n(x.loadQps)} qps`,
+  ]);
+  return table(['edgesteer dns', 'RSS after start', 'RSS after full load', 'PSS after load', 'processes', 'load'], rows);
+}
+
+export function cliTable(res) {
+  const rows = Object.values(res.cli ?? {}).map((c) => [`\`${c.title}\``, `${c.minMs.toFixed(0)} ms`, `${c.medianMs.toFixed(0)} ms`, `${c.maxMs.toFixed(0)} ms`, String(c.runs.length)]);
+  return table(['Command', 'min', 'median', 'max', 'runs'], rows);
+}
+
+export function historyTable(res) {
+  const rows = (res.history?.recent ?? []).slice().reverse().map((h) => {
+    const es = h.systems?.edgesteer;
+    const g = h.systems?.gdnsd;
+    return [h.startedAt, h.mode, (h.loadStart ?? []).slice(0, 1).map((x) => x?.toFixed(2)).join('') + ' → ' + (h.loadEnd ?? []).slice(0, 1).map((x) => x?.toFixed(2)).join(''), es ? n(es.qps) : '–', es && g ? `${(es.qps / g.qps).toFixed(2)}×` : '–', es?.p99AtOwnHalfMs != null ? ms(es.p99AtOwnHalfMs) : '–', h.memory?.edgesteer ? `${h.memory.edgesteer.rssLoadedMb} MB` : '–'];
+  });
+  return table(['Run', 'mode', '1-min load start → end', 'edgesteer qps', '× gdnsd', 'edgesteer p99 @ 50%', 'RSS after load'], rows);
 }
 
 function levelsTable(res) {
@@ -59,7 +97,7 @@ export function failoverTable(res) {
       rows.push([
         r.label ?? id, setting, r.describe, String(r.trials),
         r.failoverMedianMs === null ? `> ${sec(r.failoverTimeoutMs)}` : sec(r.failoverMedianMs), r.failoverWorstMs === null ? `> ${sec(r.failoverTimeoutMs)}` : sec(r.failoverWorstMs),
-        `${r.recoveryMedianMs === null ? `> ${sec(r.recoveryTimeoutMs)}` : sec(r.recoveryMedianMs)}${r.recoveryBasis !== 'dns answer' ? ` (${r.recoveryBasis})` : ''}`,
+        `${r.recoveryMedianMs === null ? `> ${sec(r.recoveryTimeoutMs)}` : sec(r.recoveryMedianMs)}${r.verdictUpMedianMs !== undefined ? ` (own health verdict up: ${r.verdictUpMedianMs === null ? 'timeout' : sec(r.verdictUpMedianMs)})` : ''}`,
         r.recoveryWorstMs === null ? `> ${sec(r.recoveryTimeoutMs)}` : sec(r.recoveryWorstMs),
       ]);
     }
@@ -99,17 +137,49 @@ export function renderReport(res) {
     lines.push('');
     lines.push(throughputTable(res));
     lines.push('');
+    if (res.commands || res.configs) {
+      lines.push('How each system ran:');
+      lines.push('');
+      for (const [id, c] of Object.entries(res.commands ?? {})) lines.push(`- **${id}**: \`${c}\``);
+      for (const [id, c] of Object.entries(res.configs ?? {})) lines.push(`- **${id}**: ${c}`);
+      lines.push('');
+    }
+    const st = standaloneTable(res);
+    if (st) {
+      lines.push(`### Each system under plain dnsperf`);
+      lines.push('');
+      lines.push(`The same servers, once more with plain dnsperf as a peer's own throughput numbers are usually taken: a text query file with the same names, one ECS option for the whole run (\`-E\`, ${res.throughput[Object.keys(res.throughput)[0]]?.standalone?.args ?? ''}). Within 10% means the harness (binary file, per-query ECS, ${DNSPERF_LOAD.outstanding} outstanding) does not hold a system back.`);
+      lines.push('');
+      lines.push(st);
+      lines.push('');
+    }
     lines.push('## Latency under load');
     lines.push('');
-    lines.push(`dnsperf -Q at fixed rates, every response's latency recorded (-v), ${m.rateSeconds} s per point${m.rateRounds > 1 ? `, ${m.rateRounds} interleaved rounds per point: p50 and p99 are the medians of the rounds, "worst" the highest round's p99` : ''}. Rates are fractions of ${m.referenceId}'s max qps from this run, the same absolute rate for every system. Where a peer's p99 at the same rate is also far above 1 ms, the tail comes from this machine (scheduling on two shared cores), not from the server.`);
+    lines.push(`dnsperf -Q at fixed rates, every response's latency recorded (-v), ${m.rateSeconds} s per point${m.rateRounds > 1 ? `, ${m.rateRounds} interleaved rounds per point: p50 and p99 are the medians of the rounds, "worst" the highest round's p99` : ''}. Rates are fractions of ${m.referenceId}'s max qps from this run, the same absolute rate for every system.`);
     lines.push('');
     lines.push(levelsTable(res));
+    lines.push('');
+  }
+  if (res.memory && Object.keys(res.memory).length) {
+    lines.push('## Memory of edgesteer dns');
+    lines.push('');
+    lines.push(`\`edgesteer dns --workers 1\` (one process: the server's own footprint; with --workers N the primary and each worker are a Node process of this size), from /proc/<pid>/status and smaps_rollup: RSS split into anonymous memory (heap, stacks) and file-backed pages (mostly the node binary, shared by every Node process); PSS divides shared pages among the processes sharing them. "After start": 2 s after the first answer; "after full load": right after the dnsperf run shown.`);
+    lines.push('');
+    lines.push(memoryTable(res));
+    lines.push('');
+  }
+  if (res.cli && Object.keys(res.cli).length) {
+    lines.push('## CLI start-up');
+    lines.push('');
+    lines.push('Wall time of the built command with the project\'s Node, each run 5 times after one untimed run.');
+    lines.push('');
+    lines.push(cliTable(res));
     lines.push('');
   }
   if (res.failover && Object.keys(res.failover).length) {
     lines.push('## Failover');
     lines.push('');
-    lines.push(`Clients of region ${m.failoverRegion} (ECS ${m.failoverSubnet}) ask every ${POLL_MS} ms; the edge the system answers is killed (its listener closed: connections refused) at a random point of the check cycle; failover = time until the answer no longer contains it; recovery = time from reviving it until it is answered again. Peers check from one vantage point; edgesteer requires the quorum shown. Knot has no health checks and is left out.`);
+    lines.push(`Clients of region ${m.failoverRegion} (ECS ${m.failoverSubnet}) ask every ${POLL_MS} ms; the edge the system answers is killed (its listener closed: connections refused) at a random point of the check cycle; failover = time until the answer no longer contains it; recovery = time from reviving it until the answer contains it again, for every system (where a system reports its own health verdict, the time until it counts the edge as up is shown in brackets). Settings: \`equal\` = the same check settings for everyone (1 s interval — gdnsd's minimum is 2 s —, one failed check = down, one success = up, one vantage point: edgesteer runs a single probe with quorum 1); \`fastest\` and \`default\` = each system's own fastest and default. Knot has no health checks and is left out.`);
     lines.push('');
     lines.push(failoverTable(res));
     lines.push('');
@@ -150,6 +220,14 @@ export function renderReport(res) {
     for (const c of res.closing) lines.push(`- ${c}`);
     lines.push('');
   }
+  if (res.history?.runs) {
+    lines.push('## Run history');
+    lines.push('');
+    lines.push(`${res.history.runs} run(s) in [${res.history.file}](${res.history.file}) (${res.history.full} full, ${res.history.quick} quick); this report is the latest (${m.startedAt}), not the quietest. The last ${res.history.recent.length}, newest first:`);
+    lines.push('');
+    lines.push(historyTable(res));
+    lines.push('');
+  }
   lines.push(`Raw numbers: [latest.json](latest.json). Chart: [latest-chart.svg](latest-chart.svg).`);
   lines.push('');
   return lines.join('\n');
@@ -160,6 +238,8 @@ export function consoleSummary(res) {
   const parts = [];
   if (res.throughput && Object.keys(res.throughput).length) parts.push(throughputTable(res));
   if (res.failover && Object.keys(res.failover).length) parts.push(failoverTable(res));
+  if (res.memory && Object.keys(res.memory).length) parts.push(memoryTable(res));
+  if (res.cli && Object.keys(res.cli).length) parts.push(cliTable(res));
   if (res.worker && Object.keys(res.worker).length) parts.push(workerTable(res));
   parts.push(table(['Target', 'Measured', 'Result'], evaluateTargets(res).map((t) => [t.name, t.measured, t.result])));
   return parts.join('\n\n');

@@ -21,22 +21,34 @@ export function evaluateTargets(res) {
   const es = tp.edgesteer;
   const why = res.unavailable?.edgesteer ? `not measured: ${res.unavailable.edgesteer}` : 'not measured';
   const na = (name) => ({ name, measured: why, result: 'n/a' });
-  if (es && tp.gdnsd) out.push(ratioTarget('edgesteer qps ≥ 0.5 × gdnsd', es.max.qps / tp.gdnsd.max.qps, 0.5));
-  else out.push(na('edgesteer qps ≥ 0.5 × gdnsd'));
+  if (es && tp.gdnsd) out.push(ratioTarget('edgesteer qps ≥ 0.8 × gdnsd (goal 1.0×)', es.max.qps / tp.gdnsd.max.qps, 0.8));
+  else out.push(na('edgesteer qps ≥ 0.8 × gdnsd (goal 1.0×)'));
   if (es && tp.pdns) out.push(ratioTarget('edgesteer qps ≥ 2 × PowerDNS-LUA', es.max.qps / tp.pdns.max.qps, 2));
   else out.push(na('edgesteer qps ≥ 2 × PowerDNS-LUA'));
   if (es?.atOwnHalf) {
-    const t = ratioTarget('edgesteer p99 ≤ 1 ms at 50% of its max', es.atOwnHalf.p99Ms, 1, 'ms', true);
+    const t = ratioTarget('edgesteer p99 ≤ 0.5 ms at 50% of its max', es.atOwnHalf.p99Ms, 0.5, 'ms', true);
     // The same absolute rate against the peers shows how much of the tail is
     // this machine (scheduling on 2 shared cores) rather than the server.
-    const refs = ['knot', 'gdnsd'].filter((id) => tp[id]).map((id) => {
+    const refs = Object.keys(tp).filter((id) => id !== 'edgesteer').map((id) => {
       const l = tp[id].levels.find((x) => x.fraction === 0.5);
       return l ? `${id} ${l.p99Ms.toFixed(3)} ms` : null;
     }).filter(Boolean);
     if (refs.length) t.measured += ` (same rate: ${refs.join(', ')})`;
     out.push(t);
   }
-  else out.push(na('edgesteer p99 ≤ 1 ms at 50% of its max'));
+  else out.push(na('edgesteer p99 ≤ 0.5 ms at 50% of its max'));
+  const mem = res.memory?.edgesteer;
+  if (mem) {
+    const worst = Math.max(mem.afterStart.rssMb, mem.afterLoad.rssMb);
+    const t = ratioTarget(`edgesteer dns RSS ≤ 60 MB after start and after ${mem.loadSeconds} s full load`, worst, 60, 'MB', true);
+    t.measured = `${mem.afterStart.rssMb.toFixed(1)} / ${mem.afterLoad.rssMb.toFixed(1)} MB (${mem.afterLoad.processes} process(es); anon ${mem.afterLoad.anonMb.toFixed(1)} MB)`;
+    out.push(t);
+  } else out.push(na('edgesteer dns RSS ≤ 60 MB'));
+  for (const c of Object.values(res.cli ?? {})) {
+    const t = ratioTarget(`\`${c.title}\` ≤ 150 ms (median of ${c.runs.length})`, c.medianMs, 150, 'ms', true);
+    t.measured = `${c.medianMs.toFixed(0)} ms (min ${c.minMs.toFixed(0)}, max ${c.maxMs.toFixed(0)})`;
+    out.push(t);
+  }
   if (es) {
     const runs = [...es.rounds, ...es.levels];
     const lost = runs.reduce((a, r) => a + (r.lost || 0), 0);

@@ -21,7 +21,7 @@ import dnsPacket from 'dns-packet';
 import { decodeDns, type Decoded } from '../support/dns-independent.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeMessage, encodeQuery, RCODE, TYPE } from '@edgesteer/dns-wire';
+import { encodeQuery, RCODE, TYPE } from '@edgesteer/dns-wire';
 import { parsePolicy } from '@edgesteer/policy';
 import { harness } from '@edgesteer/control/testing';
 import type { RoutingTable } from '@edgesteer/core';
@@ -31,6 +31,7 @@ import { getJson, getText, metricSum } from './support/http.js';
 import { killAll, startControllerAndWorker, startProc, until, type ChaosProc } from './support/proc.js';
 import { chaosPolicyInput, EDGE_ADDR, KEYS, KEYS_ENV, postReport, round, tempDir, writeKeyFile, writePolicy } from './support/stack.js';
 import { addressesOf } from './support/udp-dns.js';
+import { decodeIndependent } from '@edgesteer/dns-server/testing';
 
 const tmp = tempDir('security');
 const policyFile = join(tmp.dir, 'policy.json');
@@ -396,7 +397,7 @@ describe('DNS: response rate limiting and no recursion', () => {
       bytesOut += m.length;
       if ((m[2]! & 0x02) !== 0) {
         tc++;
-        const d = decodeMessage(m);
+        const d = decodeIndependent(m);
         if (d.answers.length !== 0 || d.questions[0]?.name.toLowerCase() !== name) bad.push('TC response with answers or without the question');
       } else if (addressesOf(m).length > 0) full++;
     });
@@ -497,14 +498,14 @@ describe('DNS: response rate limiting and no recursion', () => {
       const rows: string[] = [];
       // RD=1 for a name outside our zones: REFUSED, no recursion offered.
       for (const name of ['www.google.com', 'example.net', '.']) {
-        const res = decodeMessage(await ask(encodeQuery({ name, type: TYPE.A, rd: true })));
+        const res = decodeIndependent(await ask(encodeQuery({ name, type: TYPE.A, rd: true })));
         expect(res.rcode, name).toBe(RCODE.REFUSED);
         expect(res.flags.ra, name).toBe(false);
         expect(res.answers, name).toEqual([]);
       }
       // RD=1 in our zone: the same authoritative answer as RD=0, RA=0.
-      const rd1 = decodeMessage(await ask(encodeQuery({ name: 'cdn.example.com', type: TYPE.A, rd: true })));
-      const rd0 = decodeMessage(await ask(encodeQuery({ name: 'cdn.example.com', type: TYPE.A, rd: false })));
+      const rd1 = decodeIndependent(await ask(encodeQuery({ name: 'cdn.example.com', type: TYPE.A, rd: true })));
+      const rd0 = decodeIndependent(await ask(encodeQuery({ name: 'cdn.example.com', type: TYPE.A, rd: false })));
       expect(rd1.flags.ra).toBe(false);
       expect(rd1.flags.aa).toBe(true);
       expect(rd1.answers).toEqual(rd0.answers);

@@ -14,7 +14,7 @@
  * GET  /healthz                 table version, hash and age; policy and state status
  */
 import { Hono, type Context } from 'hono';
-import { compileClientMap, type ClientMap, type RoutingTable } from '@edgesteer/core';
+import { compileClientMap, tableForPolicy, type ClientMap, type RoutingTable } from '@edgesteer/core';
 import { workerPlaneHealth } from './plane-health.js';
 import { buildAnswerPlane, type AnswerPlane } from '@edgesteer/dns-wire';
 import { isClientAbort, readBodyLimited } from '@edgesteer/http-kit';
@@ -94,7 +94,7 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
   const planeFor = (policy: Policy, table: RoutingTable): { plane: AnswerPlane; map: ClientMap } => {
     const map = mapFor(policy);
     if (!plane || plane.policy !== policy || plane.map !== map || plane.table.hash !== table.hash || plane.table.version !== table.version) {
-      const built = buildAnswerPlane(policy, table, { matcher: map });
+      const built = buildAnswerPlane(policy, table, { matcher: map, assumeUp: (at) => tableForPolicy(policy, at) });
       for (const w of built.warnings) log.warn({ event: 'plane_warning', version: table.version, detail: w }, w);
       plane = { policy, table, map, plane: built };
     }

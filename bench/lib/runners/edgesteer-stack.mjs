@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startProcess, tailLog } from '../procs.mjs';
 import { waitForDns, waitForHttp } from '../ready.mjs';
 import { freePort } from '../ports.mjs';
-import { writeBenchPolicy, describeEdgesteerSetting } from '../policy.mjs';
+import { writeBenchPolicy, describeEdgesteerSetting, EDGESTEER_SETTINGS, CONTROLLER_TICK_MS } from '../policy.mjs';
 import { CLI, NODE, ROOT, cliSupports } from '../cli.mjs';
 import { REGIONS } from '../scenario.mjs';
 
@@ -20,7 +20,7 @@ const probeId = (region) => `probe-${region}`;
  * Until every region has reported on every edge, the table still holds the
  * assume-up guesses and may change on its own; trials start after that.
  */
-async function waitForAllLinks(controllerUrl, procs, timeoutMs) {
+async function waitForAllLinks(controllerUrl, procs, timeoutMs, probes = REGIONS.length) {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
@@ -30,8 +30,8 @@ async function waitForAllLinks(controllerUrl, procs, timeoutMs) {
       const body = await (await fetch(`${controllerUrl}/v1/edges`, { signal: AbortSignal.timeout(1000) })).json();
       const links = (body.edges ?? []).flatMap((e) => Object.values(e.regions ?? {}));
       const ready = links.filter((l) => l && l.fresh && l.up && l.samples >= 3).length;
-      last = `${ready}/${REGIONS.length * REGIONS.length} links measured`;
-      if (ready === REGIONS.length * REGIONS.length) return;
+      last = `${ready}/${probes * REGIONS.length} links measured`;
+      if (ready >= probes * REGIONS.length) return;
     } catch (err) { last = String(err); }
     await sleep(100);
   }
@@ -40,9 +40,9 @@ async function waitForAllLinks(controllerUrl, procs, timeoutMs) {
 
 export const edgesteerStack = {
   id: 'edgesteer',
-  label: 'edgesteer (controller + 3 probes + dns)',
+  label: 'edgesteer (controller + probes + dns --controller)',
   steers: true,
-  settings: ['default', 'fastest'],
+  settings: ['default', 'fastest', 'equal'],
   describeSetting: describeEdgesteerSetting,
   async available() {
     for (const [cmd, flags] of [['controller', ['--policy', '--listen', '--key-file']], ['probe', ['--policy', '--region', '--report-to', '--probe-id']], ['dns', ['--policy', '--listen', '--controller']]]) {
@@ -66,18 +66,20 @@ export const edgesteerStack = {
     try {
       const cport = await freePort();
       const controllerUrl = `http://127.0.0.1:${cport}`;
-      procs.push(startProcess('edgesteer controller', NODE, [CLI, 'controller', '--policy', policy, '--listen', `127.0.0.1:${cport}`, '--key-file', keyFile, '--no-state', '--tick-ms', '50'], { cwd: ROOT, env, logFile: join(dir, 'controller.log') }));
+      procs.push(startProcess('edgesteer controller', NODE, [CLI, 'controller', '--policy', policy, '--listen', `127.0.0.1:${cport}`, '--key-file', keyFile, '--no-state', '--tick-ms', String(CONTROLLER_TICK_MS)], { cwd: ROOT, env, logFile: join(dir, 'controller.log') }));
       await waitForHttp(`${controllerUrl}/healthz`, procs[0]);
       const dport = await freePort();
       const dns = startProcess('edgesteer dns', NODE, [CLI, 'dns', '--policy', policy, '--listen', `127.0.0.1:${dport}`, '--controller', controllerUrl, '--log-level', 'warn'], { cwd: ROOT, env, logFile: join(dir, 'dns.log') });
       procs.push(dns);
-      for (const r of REGIONS) {
+      const probes = EDGESTEER_SETTINGS[setting].probes ?? REGIONS.length;
+      // The `equal` setting has one vantage point: the first region's probe only.
+      for (const r of REGIONS.slice(0, probes)) {
         procs.push(startProcess(`edgesteer probe ${r.id}`, NODE, [CLI, 'probe', '--policy', policy, '--region', r.id, '--probe-id', probeId(r.id), '--report-to', `${controllerUrl}/v1/observations`, '--log-level', 'warn'], {
           cwd: ROOT, env: { ...env, EDGESTEER_PROBE_KEY: keys[probeId(r.id)] }, logFile: join(dir, `probe-${r.id}.log`),
         }));
       }
       await waitForDns(dport, dns, 30_000);
-      await waitForAllLinks(controllerUrl, procs, 30_000);
+      await waitForAllLinks(controllerUrl, procs, 30_000, probes);
       return {
         port: dport,
         pgids: procs.map((p) => p.pid),

@@ -14,7 +14,7 @@ import { CLI, NODE, ROOT, cliSupports } from '../cli.mjs';
 
 export const workerNode = {
   id: 'worker-node',
-  label: 'Worker on Node (@hono/node-server)',
+  label: 'edgesteer worker on Node 24 (Hono app via @hono/node-server getRequestListener, node:http HTTP/1.1 + h2c)',
   async available() { return cliSupports('worker', ['--policy', '--listen']); },
   async start(ctx) {
     const dir = join(ctx.dir, `worker-node-${Date.now()}`);

@@ -4,15 +4,15 @@
  * returns a handle `{ port, pgids, stop() }` (plus, for failover runners,
  * `settings` and `describeSetting`).
  */
-import { edgesteerDns } from './edgesteer-dns.mjs';
+import { edgesteerDns, edgesteerDnsDgram } from './edgesteer-dns.mjs';
 import { edgesteerStack } from './edgesteer-stack.mjs';
 import { gdnsd } from './gdnsd.mjs';
 import { pdns } from './pdns.mjs';
 import { knot } from './knot.mjs';
 import { workerRuntimes } from './edgesteer-worker.mjs';
 
-/** DNS servers for throughput and latency, edgesteer first (it sets the load levels). */
-export const DNS_RUNNERS = [edgesteerDns, gdnsd, pdns, knot];
+/** DNS servers for throughput and latency, edgesteer first (it sets the load levels); both of its UDP paths. */
+export const DNS_RUNNERS = [edgesteerDns, edgesteerDnsDgram, gdnsd, pdns, knot];
 /** Systems with health checks for the failover trials. */
 export const FAILOVER_RUNNERS = [edgesteerStack, gdnsd, pdns];
 /** Worker runtimes for DoH. */

@@ -19,6 +19,7 @@ export const knot = {
   label: 'Knot DNS 3.2 (static record, no steering)',
   steers: false,
   settings: [],
+  describeConfig: (threads) => `knotd -c knot.conf; udp-workers ${threads}, tcp-workers 1, background-workers 1, zone from a file, no journal (bench/peers/knot/knot.conf)`,
   async available() {
     return existsSync(BIN) ? { ok: true } : { ok: false, reason: `${BIN} not found: run scripts/install-bench-peers.sh` };
   },

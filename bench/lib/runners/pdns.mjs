@@ -19,6 +19,7 @@ const BIN = '/usr/sbin/pdns_server';
 export const PDNS_SETTINGS = {
   default: { INTERVAL: 5, TIMEOUT: 2 },
   fastest: { INTERVAL: 1, TIMEOUT: 1 },
+  equal: { INTERVAL: 1, TIMEOUT: 1 },
 };
 
 /** The LUA record body: per-region netmask test, then ifurlup over the region's order. */
@@ -36,7 +37,8 @@ export const pdns = {
   id: 'pdns',
   label: 'PowerDNS 4.7 (LUA ifurlup + netmask)',
   steers: true,
-  settings: ['default', 'fastest'],
+  settings: ['default', 'fastest', 'equal'],
+  describeConfig: (threads) => `pdns_server --config-dir=DIR; bind backend, receiver-threads ${threads} with reuseport, distributor-threads 3 (default), packet cache defaults, enable-lua-records=shared, edns-subnet-processing=yes (bench/peers/pdns/pdns.conf)`,
   describeSetting(s) {
     const t = PDNS_SETTINGS[s];
     return `lua-health-checks-interval ${t.INTERVAL}s, ifurlup timeout ${t.TIMEOUT}s, one failed check = down, one vantage point`;

@@ -3,6 +3,7 @@ import type { RoutingTable } from '@edgesteer/core';
 import type { Policy } from '@edgesteer/policy';
 import type { DnsMetricsSnapshot } from './metrics.js';
 import type { RrlCounts, RrlOptions } from './rrl.js';
+import type { UdpPath } from './udp-path.js';
 
 /** Worker settings, passed in the EDGESTEER_DNS_WORKER environment variable as JSON. */
 export interface WorkerConfig {
@@ -17,6 +18,8 @@ export interface WorkerConfig {
   nsid?: string;
   /** Response rate limiting in this worker (undefined = off). */
   rrl?: RrlOptions;
+  /** UDP path, decided by the primary. */
+  udpPath: UdpPath;
 }
 
 export const WORKER_ENV = 'EDGESTEER_DNS_WORKER';

@@ -21,6 +21,7 @@ import type { DnsServerOptions } from './options.js';
 import { bindBoth, DEFAULTS } from './server.js';
 import type { StateKeeper } from './state-keeper.js';
 import { addRrlCounts, type RrlCounts, type RrlOptions } from './rrl.js';
+import type { UdpPath } from './udp-path.js';
 
 export interface ClusterOptions extends DnsServerOptions {
   host: string;
@@ -30,6 +31,7 @@ export interface ClusterOptions extends DnsServerOptions {
   keeper: StateKeeper;
   /** Resolved RRL settings for every worker; undefined = off. */
   rrlSettings?: RrlOptions | undefined;
+  udpPath: UdpPath;
 }
 
 export interface RunningCluster {
@@ -101,6 +103,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       maxTcpConnections: o.maxTcpConnections ?? DEFAULTS.maxTcpConnections,
       logLevel: log.level,
       ...(o.nsid ? { nsid: o.nsid } : {}),
+      udpPath: o.udpPath,
       ...(o.rrlSettings ? { rrl: o.rrlSettings } : {}),
     };
     const w = cluster.fork({ [WORKER_ENV]: JSON.stringify(cfg) });

@@ -48,12 +48,23 @@ export class DnsEngine {
     this.current = plane;
   }
 
+  /** UDP answer options with another output allocator (the batched path writes into its send slots); shares the counters' info. */
+  udpOptions(alloc: (size: number) => Uint8Array): AnswerOptions {
+    return { ...this.udpOpts, alloc };
+  }
+
   /** Answers one message; null = send nothing. Never throws. */
-  answer(msg: Uint8Array, client: string, transport: 'udp' | 'tcp'): Uint8Array | null {
+  answer(msg: Uint8Array, client: string | Uint8Array, transport: 'udp' | 'tcp'): Uint8Array | null {
+    return this.answerWith(msg, client, transport === 'udp' ? this.udpOpts : this.tcpOpts);
+  }
+
+  /** {@link answer} with explicit options (from {@link udpOptions}). Never throws. */
+  answerWith(msg: Uint8Array, client: string | Uint8Array, opts: AnswerOptions): Uint8Array | null {
+    const transport = opts.transport === 'tcp' ? 'tcp' : 'udp';
     // Answer-time histogram, sampled: see latency-histogram.ts for what it costs.
     const t0 = this.counters.latency.start();
     try {
-      const out = this.current.answer(msg, client, transport === 'udp' ? this.udpOpts : this.tcpOpts);
+      const out = this.current.answer(msg, client, opts);
       this.counters.count(this.info, transport);
       this.counters.latency.stop(t0);
       return out;

@@ -47,14 +47,14 @@ describe('LatencyHistogram', () => {
 });
 
 describe('renderDnsMetrics', () => {
-  it('renders counters, a cumulative histogram and the table, with escaped labels', () => {
+  it('renders counters, a cumulative histogram and the table, with escaped labels (prom-client)', async () => {
     const c = new DnsCounters();
     c.count({ rcode: 0, service: 'cdn', region: 'eu-west', truncated: false }, 'udp');
     c.count({ rcode: 3, service: undefined, region: undefined, truncated: false }, 'tcp');
     c.latency.observe(0.003);
     c.latency.observe(0.003);
     c.latency.observe(2);
-    const text = renderDnsMetrics(
+    const text = await renderDnsMetrics(
       { ...c.counts(), table: { version: 7, hash: 'h"1', generatedAt: 1_000_000, ageMs: 2500, source: 'controller', lastSyncAt: 1_002_000, stale: false }, processes: 1, rrl: { dropped: 4, slipped: 2 } },
       { cpuSeconds: 1.5, residentBytes: 1024 },
     );

@@ -62,6 +62,8 @@ export interface DnsMetricsSnapshot {
   processes: number;
   /** The client map answers come from (hash: see ClientMap in @edgesteer/core). */
   clientMap?: { hash: string; source: string; v4Ranges: number; v6Ranges: number; bytes: number };
+  /** UDP path answering: the batched addon or node:dgram. */
+  udpPath?: 'batched' | 'dgram';
   /** Response rate limiting over UDP: responses dropped / sent truncated (slip). Absent when RRL is off. */
   rrl?: { dropped: number; slipped: number };
 }

@@ -6,6 +6,7 @@ import type { TableFollowerOptions } from './table-follower.js';
 import type { ProbeKeys } from '@edgesteer/core';
 import type { DnsReportIntake } from './report-intake.js';
 import type { RrlCounts, RrlOptions } from './rrl.js';
+import type { UdpMode } from './udp-path.js';
 
 /** Options of {@link startDnsServer}. */
 export interface DnsServerOptions {
@@ -60,6 +61,12 @@ export interface DnsServerOptions {
   maxReportBytes?: number;
   /** Clock (epoch ms); default Date.now. */
   now?: () => number;
+  /**
+   * UDP path: `batched` (the recvmmsg/sendmmsg addon; error when it is not
+   * built), `dgram` (node:dgram) or `auto` (default: batched when the addon
+   * loads, else dgram, logged once).
+   */
+  udp?: UdpMode;
   /** Controller polling knobs. */
   follower?: Partial<Omit<TableFollowerOptions, 'controller' | 'onTable' | 'log'>>;
   /** pino logger (default: JSON to stdout, level info). */

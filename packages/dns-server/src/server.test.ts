@@ -124,3 +124,24 @@ describe('startDnsServer', () => {
     expect(lines.find((l) => l.msg === 'dns server ready')).toMatchObject({ listen: `127.0.0.1:${s.port}`, workers: 1 });
   });
 });
+
+// Both UDP paths answer from the same engine; the batched one needs the addon (npm run build / npm test build it).
+describe.each(['batched', 'dgram'] as const)('UDP path %s', (udp) => {
+  it('answers steered, static and NXDOMAIN queries (decoded by dns-packet) and reports the path in metrics', async () => {
+    const s = await startDnsServer({ policy: testPolicy(), port: 0, udp, logger: captureLogger().log });
+    servers.push(s);
+    expect(s.metrics().udpPath).toBe(udp);
+    const [eu, us, soa, nx] = await Promise.all([
+      udpQuery(s.port, 'cdn.example.com', 1, '10.2.0.0/16'),
+      udpQuery(s.port, 'cdn.example.com', 1, '10.1.0.0/16'),
+      udpQuery(s.port, 'example.com', 6),
+      udpQuery(s.port, 'nope.example.com', 1),
+    ]);
+    expect(eu.answers.map((a) => a.data)).toEqual([{ kind: 'address', address: '127.0.0.12' }]);
+    expect(eu.edns?.ecs).toMatchObject({ sourcePrefix: 16, scopePrefix: 16 });
+    expect(us.answers.map((a) => a.data)).toEqual([{ kind: 'address', address: '127.0.0.11' }]);
+    expect(soa.answers[0]?.data).toMatchObject({ kind: 'soa' });
+    expect(nx.rcode).toBe(3);
+    expect(s.metrics().byTransport.udp).toBe(4);
+  });
+});

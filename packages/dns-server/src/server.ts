@@ -2,7 +2,6 @@
  * startDnsServer: the authoritative server in this process (UDP + TCP on one
  * port), or a cluster of worker processes on one port when workers > 1.
  */
-import type { Socket } from 'node:dgram';
 import type { Logger } from 'pino';
 import { startCluster } from './cluster.js';
 import { DnsEngine } from './engine.js';
@@ -11,7 +10,7 @@ import type { DnsCounters, DnsMetricsSnapshot } from './metrics.js';
 import type { DnsServer, DnsServerOptions } from './options.js';
 import { StateKeeper } from './state-keeper.js';
 import { listenTcp, type TcpListener } from './tcp-listener.js';
-import { listenUdp } from './udp-listener.js';
+import { bindUdp, resolveUdpPath, type UdpSocketLike } from './udp-path.js';
 import { ResponseRateLimiter, rrlSettings } from './rrl.js';
 import { DnsReportIntake } from './report-intake.js';
 
@@ -107,6 +106,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   const workers = Math.max(1, Math.floor(opts.workers ?? 1));
   // Validated before anything binds: a bad --rrl-exempt must not leave a half-started server.
   const rrl = rrlSettings(opts.rrl);
+  const udpPath = resolveUdpPath(opts.udp ?? 'auto', log);
   let engine: DnsEngine | undefined;
   let broadcast: ((policy: unknown, table: unknown) => void) | undefined;
   const keeper = await StateKeeper.create({
@@ -121,10 +121,10 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   const intake = makeIntake(keeper, opts, log);
 
   if (workers > 1) {
-    const cluster = await startCluster({ ...opts, host, maxUdp, workers, log, keeper, rrlSettings: rrl });
+    const cluster = await startCluster({ ...opts, host, maxUdp, workers, log, keeper, rrlSettings: rrl, udpPath });
     broadcast = cluster.broadcast;
     keeper.start();
-    log.info({ event: 'dns_ready', listen: `${host}:${cluster.port}`, host, port: cluster.port, workers, tableVersion: keeper.table.version, source: keeper.source }, 'dns server ready');
+    log.info({ event: 'dns_ready', listen: `${host}:${cluster.port}`, host, port: cluster.port, workers, udp: udpPath, tableVersion: keeper.table.version, source: keeper.source }, 'dns server ready');
     return {
       address: host,
       port: cluster.port,
@@ -135,7 +135,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       setTable: (t) => void keeper.setTable(t),
       setPolicy: (p) => keeper.setPolicy(p),
       reload: () => keeper.reload('api'),
-      metrics: () => ({ ...cluster.counts(), table: tableMetrics(keeper), plane: planeMetrics(keeper, intake), clientMap: clientMapMetrics(keeper), processes: workers, ...(rrl ? { rrl: cluster.rrlCounts() } : {}) }),
+      metrics: () => ({ ...cluster.counts(), table: tableMetrics(keeper), plane: planeMetrics(keeper, intake), clientMap: clientMapMetrics(keeper), processes: workers, udpPath, ...(rrl ? { rrl: cluster.rrlCounts() } : {}) }),
       rrlCounts: () => cluster.rrlCounts(),
       intake,
       get hold() {
@@ -158,9 +158,9 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   engine = eng;
   const idleMs = opts.tcpIdleMs ?? DEFAULTS.tcpIdleMs;
   const maxConnections = opts.maxTcpConnections ?? DEFAULTS.maxTcpConnections;
-  const bound = await bindBoth<Socket, TcpListener>(
+  const bound = await bindBoth<UdpSocketLike, TcpListener>(
     opts.port ?? DEFAULTS.port,
-    (port) => listenUdp(eng, log, { host, port, rrl: limiter }),
+    (port) => bindUdp(udpPath, eng, log, { host, port, maxUdp, rrl: limiter }),
     (port) =>
       listenTcp(eng, log, {
         host,
@@ -172,7 +172,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
       }),
   );
   keeper.start();
-  log.info({ event: 'dns_ready', listen: `${host}:${bound.port}`, host, port: bound.port, workers: 1, tableVersion: keeper.table.version, source: keeper.source }, 'dns server ready');
+  log.info({ event: 'dns_ready', listen: `${host}:${bound.port}`, host, port: bound.port, workers: 1, udp: udpPath, tableVersion: keeper.table.version, source: keeper.source }, 'dns server ready');
   const counters: DnsCounters = eng.counters;
   return {
     address: host,
@@ -184,7 +184,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     setTable: (t) => void keeper.setTable(t),
     setPolicy: (p) => keeper.setPolicy(p),
     reload: () => keeper.reload('api'),
-    metrics: () => ({ ...counters.counts(), table: tableMetrics(keeper), plane: planeMetrics(keeper, intake), clientMap: clientMapMetrics(keeper), processes: 1, ...(limiter ? { rrl: { ...limiter.counts } } : {}) }),
+    metrics: () => ({ ...counters.counts(), table: tableMetrics(keeper), plane: planeMetrics(keeper, intake), clientMap: clientMapMetrics(keeper), processes: 1, udpPath, ...(limiter ? { rrl: { ...limiter.counts } } : {}) }),
     rrlCounts: () => ({ dropped: limiter?.counts.dropped ?? 0, slipped: limiter?.counts.slipped ?? 0 }),
     intake,
     get hold() {

@@ -23,7 +23,8 @@
 import { randomUUID } from 'node:crypto';
 import { compileClientMap, policyHash, tableForPolicy, type ClientMap, type RoutingTable } from '@edgesteer/core';
 import { databasePathFor, loadClientMap, placementInputs, watchDatabase } from '@edgesteer/geo';
-import { buildAnswerPlane, type AnswerPlane } from '@edgesteer/dns-wire';
+import type { AnswerPlane } from '@edgesteer/dns-wire';
+import { buildPlane } from './plane.js';
 import { formatProblem, loadPolicyFile, type Policy } from '@edgesteer/policy';
 import type { Logger } from 'pino';
 import { DnsServerError } from './errors.js';
@@ -238,7 +239,7 @@ export class StateKeeper {
   private swap(policy: Policy, table: RoutingTable, map: ClientMap, reason: string): boolean {
     let plane: AnswerPlane;
     try {
-      plane = buildAnswerPlane(policy, table, { maxUdp: this.opts.maxUdp, holdSteered: this.hold, matcher: map });
+      plane = buildPlane(policy, table, { maxUdp: this.opts.maxUdp, holdSteered: this.hold, matcher: map });
     } catch (err) {
       this.opts.log.error({ err, code: 'E_DNS_POLICY_REJECTED', reason }, 'cannot build answers from the new state; keeping the current one');
       return false;
@@ -268,7 +269,7 @@ export class StateKeeper {
   }
 
   private build(policy: Policy, table: RoutingTable, hold: boolean): AnswerPlane {
-    return buildAnswerPlane(policy, table, { maxUdp: this.opts.maxUdp, holdSteered: hold, matcher: this.clientMap });
+    return buildPlane(policy, table, { maxUdp: this.opts.maxUdp, holdSteered: hold, matcher: this.clientMap });
   }
 
   /**

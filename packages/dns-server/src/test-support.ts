@@ -5,9 +5,10 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { Writable } from 'node:stream';
-import { decodeMessage, encodeQuery, ecsFromCidr, type DecodedMessage } from '@edgesteer/dns-wire';
+import { encodeQuery, ecsFromCidr, type DecodedMessage } from '@edgesteer/dns-wire';
 import { PolicySchema, type Policy } from '@edgesteer/policy';
 import { pino, type Logger } from 'pino';
+import { decodeIndependent } from './independent-decoder.js';
 
 const check = { type: 'http' as const, port: 80 };
 
@@ -65,7 +66,7 @@ export async function udpQuery(port: number, name: string, type = 1, ecs?: strin
       const t = setTimeout(() => reject(new Error('UDP query timed out')), 2000);
       sock.on('message', (m) => {
         clearTimeout(t);
-        resolve(decodeMessage(m));
+        resolve(decodeIndependent(m));
       });
       sock.send(q, port, '127.0.0.1');
     });
@@ -82,7 +83,7 @@ export function tcpClient(port: number): { sock: net.Socket; responses: DecodedM
   sock.on('data', (d) => {
     buf = Buffer.concat([buf, d]);
     while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
-      responses.push(decodeMessage(buf.subarray(2, 2 + buf.readUInt16BE(0))));
+      responses.push(decodeIndependent(buf.subarray(2, 2 + buf.readUInt16BE(0))));
       buf = buf.subarray(2 + buf.readUInt16BE(0));
     }
   });

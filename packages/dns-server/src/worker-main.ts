@@ -4,14 +4,13 @@
  * TCP with SO_REUSEPORT, and reports counters every second.
  */
 import { ClientMap } from '@edgesteer/core';
-import { buildAnswerPlane } from '@edgesteer/dns-wire';
 import { WORKER_ENV, type FromWorker, type ToWorker, type WorkerConfig } from './cluster-protocol.js';
 import { DnsEngine } from './engine.js';
+import { buildPlane } from './plane.js';
 import { defaultLogger } from './logger.js';
 import { listenTcp, type TcpListener } from './tcp-listener.js';
-import { listenUdp } from './udp-listener.js';
+import { bindUdp, type UdpSocketLike } from './udp-path.js';
 import { ResponseRateLimiter } from './rrl.js';
-import type { Socket } from 'node:dgram';
 
 const cfg = JSON.parse(process.env[WORKER_ENV] ?? 'null') as WorkerConfig | null;
 if (!cfg || !process.send) {
@@ -23,7 +22,7 @@ const send = (m: FromWorker) => {
   if (process.connected) process.send!(m);
 };
 let engine: DnsEngine | undefined;
-let udp: Socket | undefined;
+let udp: UdpSocketLike | undefined;
 let tcp: TcpListener | undefined;
 let clientMap: ClientMap | undefined;
 
@@ -44,7 +43,7 @@ async function onMessage(m: ToWorker): Promise<void> {
   try {
     // The primary's own bytes and hash: no need to hash megabytes again in every worker.
     if (m.clientMap && m.clientMap.hash !== clientMap?.hash) clientMap = ClientMap.deserialize(Buffer.from(m.clientMap.base64, 'base64'), m.clientMap.hash);
-    plane = buildAnswerPlane(m.policy, m.table, { maxUdp: cfg!.maxUdp, holdSteered: m.hold, ...(clientMap ? { matcher: clientMap } : {}) });
+    plane = buildPlane(m.policy, m.table, { maxUdp: cfg!.maxUdp, holdSteered: m.hold, matcher: clientMap });
   } catch (err) {
     log.error({ event: 'table_rejected', err, code: 'E_DNS_TABLE_REJECTED', tableVersion: m.table.version }, 'cannot build answers; keeping the current ones');
     return;
@@ -57,13 +56,13 @@ async function onMessage(m: ToWorker): Promise<void> {
   engine = eng;
   const limiter = cfg!.rrl ? new ResponseRateLimiter(cfg!.rrl) : undefined;
   try {
-    udp = await listenUdp(eng, log, { host: cfg!.host, port: cfg!.port, reusePort: true, rrl: limiter });
+    udp = await bindUdp(cfg!.udpPath, eng, log, { host: cfg!.host, port: cfg!.port, reusePort: true, maxUdp: cfg!.maxUdp, rrl: limiter });
     tcp = await listenTcp(eng, log, { host: cfg!.host, port: cfg!.port, reusePort: true, idleMs: cfg!.tcpIdleMs, maxConnections: cfg!.maxTcpConnections });
   } catch (err) {
     send({ type: 'error', index: cfg!.index, code: 'E_DNS_BIND', message: `worker ${cfg!.index} cannot bind ${cfg!.host}:${cfg!.port}: ${(err as Error).message}` });
     process.exit(1);
   }
-  log.info({ event: 'worker_listening', listen: `${cfg!.host}:${cfg!.port}`, tableVersion: m.table.version }, 'dns worker listening');
+  log.info({ event: 'worker_listening', listen: `${cfg!.host}:${cfg!.port}`, udp: cfg!.udpPath, tableVersion: m.table.version }, 'dns worker listening');
   send({ type: 'listening', index: cfg!.index });
   setInterval(() => send({ type: 'metrics', index: cfg!.index, counts: eng.counters.counts(), ...(limiter ? { rrl: { ...limiter.counts } } : {}) }), 1000).unref();
 }

@@ -1,14 +1,13 @@
-import { buildRegionMatcher } from '@edgesteer/core';
 import { PolicySchema } from '@edgesteer/policy/neutral';
 import { describe, expect, it } from 'vitest';
 import { buildAnswerPlane, type AnswerInfo, type AnswerPlane, type Transport } from './answer-plane.js';
 import { CLASS, RCODE, TYPE } from './constants.js';
 import { ecsFromCidr } from './ecs.js';
 import { decodeMessage, encodeQuery, type DecodedMessage, type ResourceRecord } from './message.js';
-import { fixturePolicy, regionalTable } from './test-fixture.js';
+import { fixtureOptions, fixturePolicy, regionalTable, testMatcher } from './test-fixture.js';
 
 const policy = fixturePolicy();
-const plane = buildAnswerPlane(policy, regionalTable(policy));
+const plane = buildAnswerPlane(policy, regionalTable(policy), fixtureOptions(policy));
 
 interface Ask {
   name: string;
@@ -127,7 +126,7 @@ describe('answer plane: authoritative answers', () => {
   });
 
   it('uses the ECS scope the region matcher computes', () => {
-    const matcher = buildRegionMatcher(policy);
+    const matcher = testMatcher(policy);
     for (const cidr of ['0.0.0.0/0', '10.0.0.0/8', '10.2.3.4/32', '192.168.0.0/16', '2001:db8::/32']) {
       const sent = ecsFromCidr(cidr);
       const m = matcher.match(sent.address, sent.sourcePrefix);
@@ -146,7 +145,7 @@ describe('answer plane: authoritative answers', () => {
   it('serves the policy-order fallback for a service missing from the table, with a warning', () => {
     const table = regionalTable(policy, 9);
     delete table.services['www'];
-    const p = buildAnswerPlane(policy, table);
+    const p = buildAnswerPlane(policy, table, fixtureOptions(policy));
     expect(p.warnings.join('\n')).toMatch(/service www is missing from routing table 9/);
     expect(ask(p, { name: 'www.example.org' }).res.answers.map(rr)).toEqual(['www.example.org 45 A 127.0.0.11']);
   });
@@ -213,7 +212,7 @@ describe('answer plane: truncation', () => {
   });
 
   it('never sends more than its own maxUdp even when the client offers more', () => {
-    const small = buildAnswerPlane(policy, regionalTable(policy), { maxUdp: 600 });
+    const small = buildAnswerPlane(policy, regionalTable(policy), fixtureOptions(policy, { maxUdp: 600 }));
     const { res, raw } = ask(small, { name: 'big.example.com', udpSize: 4096 });
     expect(res.flags.tc).toBe(true);
     expect(res.edns?.udpSize).toBe(600);
@@ -232,7 +231,7 @@ describe('answer plane: truncation', () => {
       ],
       services: base.services.filter((s) => s.name.endsWith('example.com')),
     });
-    const p = buildAnswerPlane(many, regionalTable(many));
+    const p = buildAnswerPlane(many, regionalTable(many), fixtureOptions(many));
     const udp = ask(p, { name: 'example.com', type: TYPE.NS });
     expect(udp.res.flags.tc).toBe(false);
     expect(udp.res.answers).toHaveLength(10);

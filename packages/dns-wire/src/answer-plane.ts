@@ -7,7 +7,6 @@
  * Runtime-neutral (Uint8Array only) so the DNS server and the Worker's DoH
  * endpoint answer byte for byte the same way.
  */
-import { buildRegionMatcher, tableForPolicy, type RoutingTable } from '@edgesteer/core';
 import type { Edge, Policy, Service, Zone } from '@edgesteer/policy/neutral';
 import { parseIp } from '@edgesteer/policy/neutral';
 import { CLASS, EDE, EDNS_OPTION, LIMIT, RCODE, TYPE } from './constants.js';
@@ -46,9 +45,31 @@ export interface AnswerOptions {
   stale?: boolean;
 }
 
+/** One region's answer in a routing table: the edge ids to answer, best first. */
+export interface AnswerRoute {
+  answer: readonly string[];
+}
+
+/**
+ * What the plane reads from a routing table. The codec does not depend on the
+ * decision engine: core's `RoutingTable` has this shape (and more).
+ */
+export interface AnswerTable {
+  version: number;
+  hash: string;
+  generatedAt: number;
+  services: Readonly<Record<string, { regions: Readonly<Record<string, AnswerRoute | undefined>> } | undefined>>;
+}
+
 export interface AnswerPlaneOptions {
-  /** Region matcher; default buildRegionMatcher(policy) from @edgesteer/core. */
-  matcher?: RegionMatcherLike;
+  /** Client region matcher, e.g. `buildRegionMatcher(policy)` of @edgesteer/core. */
+  matcher: RegionMatcherLike;
+  /**
+   * Routes for a service missing from the table (every edge assumed up), e.g.
+   * `(at) => tableForPolicy(policy, at)` of @edgesteer/core. Without it such a
+   * service answers NODATA (with a warning).
+   */
+  assumeUp?: (generatedAt: number) => AnswerTable;
   /** Default for AnswerOptions.maxUdp. */
   maxUdp?: number;
   /**
@@ -124,20 +145,22 @@ export class AnswerPlane {
   private readonly q = new QueryInfo();
   /** See AnswerPlaneOptions.holdSteered. */
   readonly holdSteered: boolean;
+  private readonly assumeUp: ((generatedAt: number) => AnswerTable) | undefined;
 
   constructor(
     readonly policy: Policy,
-    readonly table: RoutingTable,
-    options: AnswerPlaneOptions = {},
+    readonly table: AnswerTable,
+    options: AnswerPlaneOptions,
   ) {
     this.version = table.version;
     this.hash = table.hash;
     this.maxUdp = options.maxUdp ?? LIMIT.ednsUdp;
     this.holdSteered = options.holdSteered === true;
+    this.assumeUp = options.assumeUp;
     this.regions = policy.regions.map((r) => r.id);
     const regionIndex = new Map(this.regions.map((id, i) => [id, i] as const));
     const defaultId = policy.regions.find((r) => r.default)?.id ?? this.regions[0]!;
-    this.lookup = new RegionLookup(options.matcher ?? buildRegionMatcher(policy), regionIndex, regionIndex.get(defaultId) ?? 0);
+    this.lookup = new RegionLookup(options.matcher, regionIndex, regionIndex.get(defaultId) ?? 0);
     this.compile();
   }
 
@@ -219,7 +242,7 @@ export class AnswerPlane {
 
     // Steered names: A/AAAA per client region from the routing table.
     const edges = new Map<string, Edge>(policy.edges.map((e) => [e.id, e]));
-    let assumeUp: RoutingTable | undefined;
+    let assumeUp: AnswerTable | undefined;
     for (const svc of policy.services) {
       const name = canonicalName(svc.name);
       const z = this.zoneFor(name);
@@ -231,8 +254,10 @@ export class AnswerPlane {
       n.service = svc.id;
       let routes = this.table.services[svc.id];
       if (!routes) {
-        this.warnings.push(`service ${svc.id} is missing from routing table ${this.table.version}; answering all its edges as up`);
-        assumeUp ??= tableForPolicy(policy, this.table.generatedAt);
+        this.warnings.push(
+          `service ${svc.id} is missing from routing table ${this.table.version}; ${this.assumeUp ? 'answering all its edges as up' : 'answering NODATA'}`,
+        );
+        assumeUp ??= this.assumeUp?.(this.table.generatedAt);
         routes = assumeUp?.services[svc.id];
       }
       for (const type of [TYPE.A, TYPE.AAAA]) {
@@ -567,9 +592,9 @@ function badKeyTsig(msg: Uint8Array, q: QueryInfo): Uint8Array | null {
 }
 
 /**
- * Builds the answer plane for a policy and a routing table
- * (`tableForPolicy(policy, now)` from @edgesteer/core for assume-up).
+ * Builds the answer plane for a policy and a routing table; the caller
+ * supplies the region matcher (and optionally the assume-up routes).
  */
-export function buildAnswerPlane(policy: Policy, table: RoutingTable, options?: AnswerPlaneOptions): AnswerPlane {
+export function buildAnswerPlane(policy: Policy, table: AnswerTable, options: AnswerPlaneOptions): AnswerPlane {
   return new AnswerPlane(policy, table, options);
 }

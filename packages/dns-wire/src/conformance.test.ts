@@ -10,9 +10,9 @@
 import dnsPacket from 'dns-packet';
 import { describe, expect, it } from 'vitest';
 import { buildAnswerPlane, type AnswerOptions } from './answer-plane.js';
-import { fixturePolicy, regionalTable } from './test-fixture.js';
+import { fixtureOptions, fixturePolicy, regionalTable } from './test-fixture.js';
 
-const plane = buildAnswerPlane(fixturePolicy(), regionalTable(fixturePolicy()));
+const plane = buildAnswerPlane(fixturePolicy(), regionalTable(fixturePolicy()), fixtureOptions(fixturePolicy()));
 type Opt = { udpPayloadSize: number; extendedRcode: number; ednsVersion: number; options: Array<{ code: number; data: Buffer }> };
 type Rec = { type: string; name: string; data?: unknown };
 

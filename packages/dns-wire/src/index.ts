@@ -30,5 +30,7 @@ export {
   type AnswerInfo,
   type AnswerOptions,
   type AnswerPlaneOptions,
+  type AnswerRoute,
+  type AnswerTable,
   type Transport,
 } from './answer-plane.js';

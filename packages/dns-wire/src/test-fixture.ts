@@ -2,8 +2,9 @@
  * A policy and hand-made routing tables for the unit tests of this package
  * (not exported from the package index).
  */
-import type { RoutingTable } from '@edgesteer/core';
-import { PolicySchema, type Policy } from '@edgesteer/policy/neutral';
+import { parseCidr, parseIp, PolicySchema, type Policy } from '@edgesteer/policy/neutral';
+import type { AnswerPlaneOptions, AnswerRoute } from './answer-plane.js';
+import type { RegionMatch, RegionMatcherLike } from './region-lookup.js';
 
 const check = { type: 'http' as const, port: 80 };
 
@@ -56,22 +57,57 @@ export function fixturePolicy(): Policy {
   });
 }
 
-/** A routing table with the given answers per service and region (other fields filled plausibly). */
-export function fixtureTable(policy: Policy, answers: Record<string, Record<string, string[]>>, version = 7): RoutingTable {
-  const services: RoutingTable['services'] = {};
+/** A hand-made routing table (mutable, unlike the plane's read-only view of one). */
+export interface FixtureTable {
+  version: number;
+  hash: string;
+  generatedAt: number;
+  services: Record<string, { regions: Record<string, AnswerRoute> }>;
+}
+
+/** A routing table with the given answers per service and region (unlisted: the first `answers` edges in policy order). */
+export function fixtureTable(policy: Policy, answers: Record<string, Record<string, string[]>>, version = 7): FixtureTable {
+  const services: FixtureTable['services'] = {};
   for (const s of policy.services) {
-    const regions: RoutingTable['services'][string]['regions'] = {};
-    for (const r of policy.regions) {
-      const answer = answers[s.id]?.[r.id] ?? s.edges.slice(0, s.answers);
-      regions[r.id] = { answer, ranked: answer, mode: 'ranked' };
-    }
-    services[s.id] = { name: s.name, ttl: s.ttl, types: s.types, steering: s.steering, regions };
+    const regions: Record<string, AnswerRoute> = {};
+    for (const r of policy.regions) regions[r.id] = { answer: answers[s.id]?.[r.id] ?? s.edges.slice(0, s.answers) };
+    services[s.id] = { regions };
   }
-  return { version, hash: `hash-${version}`, policyHash: 'p', generatedAt: 1_700_000_000_000, services, edges: {} };
+  return { version, hash: `hash-${version}`, generatedAt: 1_700_000_000_000, services };
+}
+
+/**
+ * A plain longest-prefix region matcher for these tests (linear scan; core's
+ * trie is the real one, and this package does not depend on core). ECS scope:
+ * the matched prefix length, or the source prefix when nothing matched.
+ */
+export function testMatcher(policy: Policy): RegionMatcherLike {
+  const nets = policy.regions.flatMap((r) => r.clientCidrs.map((c) => ({ region: r.id, cidr: parseCidr(c)! })));
+  const fallback = policy.regions.find((r) => r.default)?.id ?? policy.regions[0]!.id;
+  return {
+    match(ip: Uint8Array | string, sourcePrefix?: number): RegionMatch {
+      const bytes = typeof ip === 'string' ? parseIp(ip)?.bytes : ip;
+      if (!bytes) return { region: fallback, scopePrefix: 0 };
+      const source = sourcePrefix ?? bytes.length * 8;
+      let best: { region: string; prefix: number } | undefined;
+      for (const n of nets) {
+        if (n.cidr.bytes.length !== bytes.length || n.cidr.prefix > source) continue;
+        let same = true;
+        for (let bit = 0; bit < n.cidr.prefix && same; bit++) same = ((bytes[bit >> 3]! ^ n.cidr.bytes[bit >> 3]!) & (0x80 >> (bit & 7))) === 0;
+        if (same && (!best || n.cidr.prefix > best.prefix)) best = { region: n.region, prefix: n.cidr.prefix };
+      }
+      return best ? { region: best.region, scopePrefix: best.prefix } : { region: fallback, scopePrefix: 0 };
+    },
+  };
+}
+
+/** Plane options for the tests: the test matcher and the policy-order fallback for missing services. */
+export function fixtureOptions(policy: Policy, extra: Partial<AnswerPlaneOptions> = {}): AnswerPlaneOptions {
+  return { matcher: testMatcher(policy), assumeUp: () => fixtureTable(policy, {}), ...extra };
 }
 
 /** The table the answer-plane tests use: cdn answers the region's own edge. */
-export function regionalTable(policy: Policy, version = 7): RoutingTable {
+export function regionalTable(policy: Policy, version = 7): FixtureTable {
   return fixtureTable(
     policy,
     {

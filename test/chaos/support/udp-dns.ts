@@ -4,7 +4,8 @@
  * N queries in flight and checks every answer.
  */
 import dgram from 'node:dgram';
-import { decodeMessage } from '@edgesteer/dns-wire';
+import { decodeIndependent } from '@edgesteer/dns-server/testing';
+
 
 export interface UdpDnsClient {
   /** Sends `query` (its id is replaced) and resolves with the response, or null after timeoutMs. */
@@ -132,12 +133,12 @@ export function startQueryLoop(
 
 /** The A/AAAA addresses in a response's answer section, in order. */
 export function addressesOf(response: Uint8Array): string[] {
-  return decodeMessage(response).answers.flatMap((a) => (a.data.kind === 'address' ? [a.data.address] : []));
+  return decodeIndependent(response).answers.flatMap((a) => (a.data.kind === 'address' ? [a.data.address] : []));
 }
 
 /** The SOA serial in a response (answer or authority), or undefined. */
 export function soaSerialOf(response: Uint8Array): number | undefined {
-  const m = decodeMessage(response);
+  const m = decodeIndependent(response);
   for (const r of [...m.answers, ...m.authorities]) if (r.data.kind === 'soa') return r.data.soa.serial;
   return undefined;
 }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { ProbeKeys } from '@edgesteer/core';
 import { ProbeKeyError } from '@edgesteer/http-kit';
 import { loadProbeKeys, parseListen } from '@edgesteer/http-kit/node';
@@ -25,6 +25,7 @@ interface DnsOptions extends LogFlags {
   rrlSlip: number;
   rrlExempt: string;
   nsid?: string;
+  udp: 'auto' | 'batched' | 'dgram';
 }
 
 function positiveInt(what: string, max: number) {
@@ -75,6 +76,7 @@ async function runDns(opts: DnsOptions): Promise<void> {
       port: listen.port,
       workers: opts.workers,
       maxUdp: opts.maxUdp,
+      udp: opts.udp,
       handleSigHup: true,
       watch: opts.watch,
       logger,
@@ -138,6 +140,11 @@ export function registerDns(program: Command): void {
       if (!Number.isInteger(n) || n < 512 || n > 65535) throw new InvalidArgumentError('--max-udp must be an integer from 512 to 65535');
       return n;
     }, 1232)
+    .addOption(
+      new Option('--udp <path>', 'UDP path: batched = recvmmsg/sendmmsg addon (built by npm run build), dgram = node:dgram, auto = batched when the addon loads')
+        .choices(['auto', 'batched', 'dgram'])
+        .default('auto'),
+    )
     .option('--no-watch', 'do not reload the policy when the file changes (SIGHUP still reloads)')
     .option('--rrl-rate <n>', 'response rate limit over UDP: responses per second per client /24 (IPv4) or /56 (IPv6) and response class; 0 = off', intFrom('--rrl-rate', 0, 1_000_000), RRL_DEFAULTS.ratePerSecond)
     .option('--rrl-slip <n>', 'every Nth rate-limited response is sent truncated (TC) so real clients retry over TCP; 0 = drop all, 1 = truncate all', intFrom('--rrl-slip', 0, 10), RRL_DEFAULTS.slip)
