@@ -24,8 +24,11 @@ export interface RouteMemo {
   edges: readonly number[];
   answer: readonly string[];
   ranked: readonly string[];
-  /** UTF-8 bytes of the canonical JSON of { answer, mode, ranked } (what the service digest hashes). */
-  bytes: Uint8Array;
+  /**
+   * UTF-8 bytes of the route's digest as a JSON string (`"<sha256 hex of
+   * routeJson>"`): what the service digest hashes for this route (table-hash.ts).
+   */
+  digestJson: Uint8Array;
   /** The last entry built from this memo (reused while rttMs is unchanged), and its rttMs (NaN = none). */
   entry: RouteEntry;
   entryRtt: number;
