@@ -13,6 +13,5 @@ export { buildRegionMatcher, type RegionMatch, type RegionMatcher } from './regi
 export { explain, type Explanation, type EdgeExplanation, type ProbeView } from './explain.js';
 export { formatExplanation } from './format-explanation.js';
 export * from './report-auth.js';
-export { seededRandom, type Random } from './seeded-random.js';
 export * from './report-intake.js';
 export * from './probe-keys.js';
