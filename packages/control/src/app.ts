@@ -9,6 +9,7 @@
  * GET  /v1/table/stream       SSE: one `table` event per new table
  * GET  /v1/edges              per edge verdict, drain, per-region link state
  * GET  /v1/timeline           recent failovers and verdict flips
+ * GET  /v1/timeline/export     durable observation log as JSON lines (timeline-routes.ts)
  * GET  /v1/observations       recent observations (?limit=N)
  * GET  /healthz               liveness + table/policy/report status
  * GET  /metrics               Prometheus text
@@ -31,6 +32,8 @@ import type { ProbeKeys } from './probe-keys.js';
 import { ReportIntake } from './report-intake.js';
 import { sseResponse } from './sse.js';
 import { edgesView, healthView } from './views.js';
+import type { ObservationLog } from './observation-log.js';
+import { registerTimelineRoutes } from './timeline-routes.js';
 
 /** Default request body limit of POST /v1/observations (1 MiB). */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -54,6 +57,8 @@ export interface ControllerAppDeps {
   signatureWindowMs?: number;
   /** Aborts every open stream and long-poll (server shutdown). */
   shutdown?: AbortSignal;
+  /** Durable observation timeline (GET /v1/timeline/export, timeline-routes.ts). */
+  observationLog?: ObservationLog | undefined;
 }
 
 /** The app plus the pieces a server needs to shut down cleanly. */
@@ -168,6 +173,7 @@ export function createControllerApp(deps: ControllerAppDeps): ControllerApp {
     );
   });
 
+  registerTimelineRoutes(app, controller, deps.observationLog);
   app.get('/v1/edges', (c) => json(c, 200, edgesView(controller)));
   app.get('/v1/timeline', (c) => json(c, 200, { now: controller.clock(), events: controller.timeline.newest(limit(c.req.query('limit'), 200)) }));
   app.get('/v1/observations', (c) => json(c, 200, { now: controller.clock(), observations: controller.observations.newest(limit(c.req.query('limit'), 100)) }));

@@ -80,6 +80,8 @@ export class Controller {
   readonly observations: Ring<RecordedObservation>;
   readonly timeline: Ring<TimelineEvent>;
   private _probes: Record<string, ProbeRecord> = {};
+  /** Durable observation timeline (observation-log.ts): every ingested report is appended when set. */
+  observationLog: import('./observation-log.js').ObservationSink | undefined;
 
   private readonly tableListeners = new Set<TableListener>();
   private readonly updateListeners = new Set<UpdateListener>();
@@ -175,6 +177,7 @@ export class Controller {
     const edges = new Set(this._policy.edges.map((e) => e.id));
     for (const o of report.observations) if (edges.has(o.edge)) this.metrics.observations.inc({ edge: o.edge, region: report.region, ok: String(o.ok) });
     this.observations.push(...report.observations.map((o) => ({ ...o, probe: report.probe })));
+    this.observationLog?.append(report.observations.map((o) => ({ ...o, probe: report.probe, receivedAt: now })));
     this._lastReportAt = now;
     const prev = this._probes[report.probe];
     this._probes[report.probe] = {
