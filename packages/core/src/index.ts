@@ -3,7 +3,7 @@ export { CoreError } from './errors.js';
 export { canonicalJson } from './canonical-json.js';
 export { sha256, sha256Hex, toHex, utf8 } from './sha256.js';
 export { initialState, linkKey, bestKey } from './state.js';
-export { ingest, ingestWithStats, DEFAULT_MAX_FUTURE_MS, type IngestOptions, type IngestResult, type IgnoredCounts } from './links.js';
+export { ingest, ingestWithStats, applyObservation, sortObservations, DEFAULT_MAX_FUTURE_MS, type IngestOptions, type IngestResult, type IgnoredCounts } from './links.js';
 export { effectiveQuorum, isFresh } from './verdicts.js';
 export type { HysteresisNote } from './rank.js';
 export { decide, tableForPolicy, type Decision } from './table.js';
