@@ -44,6 +44,8 @@ export interface ObservationLogOptions {
   segmentBytes?: number;
   /** Observations older than this (by `at`, against the newest one logged) are dropped with their segment. Default 24 h. */
   maxAgeMs?: number;
+  /** Open for reading only (an export while the writer runs): no directory made, no torn tail cut, append refused. */
+  readOnly?: boolean;
 }
 
 /** What reading the log found. */
@@ -75,6 +77,7 @@ export class ObservationLog implements ObservationSink {
   private segments: Segment[] = [];
   private fd: number | undefined;
   private closed = false;
+  private readonly readOnly: boolean;
   /** Torn-tail bytes cut off when the log was opened. */
   readonly repairedBytes: number;
 
@@ -83,7 +86,8 @@ export class ObservationLog implements ObservationSink {
     this.maxBytes = Math.max(1024, opts.maxBytes ?? 256 * 1024 * 1024);
     this.segmentBytes = Math.max(512, Math.min(this.maxBytes, opts.segmentBytes ?? Math.max(64 * 1024, Math.floor(this.maxBytes / 16))));
     this.maxAgeMs = opts.maxAgeMs ?? 24 * 3600_000;
-    mkdirSync(this.dir, { recursive: true });
+    this.readOnly = opts.readOnly === true;
+    if (!this.readOnly) mkdirSync(this.dir, { recursive: true });
     for (const f of readdirSync(this.dir).sort()) {
       const m = /^(\d+)\.log$/.exec(f);
       if (!m) continue;
@@ -91,12 +95,12 @@ export class ObservationLog implements ObservationSink {
       this.segments.push({ seq: Number(m[1]), file, bytes: statSync(file).size, newestAt: -Infinity });
     }
     for (const s of this.segments) s.newestAt = newestIn(s.file);
-    this.repairedBytes = this.repairTail();
+    this.repairedBytes = this.readOnly ? 0 : this.repairTail();
   }
 
   /** Appends observations (one write). Never throws for a full disk: the decision path must not fail because of the log. */
   append(observations: readonly LoggedObservation[]): void {
-    if (this.closed || observations.length === 0) return;
+    if (this.closed || this.readOnly || observations.length === 0) return;
     let text = '';
     let newest = -Infinity;
     for (const o of observations) {

@@ -44,6 +44,14 @@ export function renderReplay({ label, result: r }: LabelledReplay): string {
   return out.join('\n') + '\n';
 }
 
+/** `median / max` in seconds of a list of durations, `-` when empty. */
+function spread(ms: number[]): string {
+  if (ms.length === 0) return '-';
+  const s = [...ms].sort((a, b) => a - b);
+  const mid = s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  return `${secs(mid)} / ${secs(s[s.length - 1]!)}`;
+}
+
 /** Every policy's section, then a side-by-side table when there are two or more. */
 export function renderReplays(results: readonly LabelledReplay[]): string {
   let text = results.map(renderReplay).join('\n');
@@ -52,8 +60,8 @@ export function renderReplays(results: readonly LabelledReplay[]): string {
     ['answer changes', ...results.map((x) => String(x.result.changes.length))],
     ['changes/min', ...results.map((x) => x.result.changesPerMinute.toFixed(2))],
     ['outages', ...results.map((x) => String(x.result.outages.length))],
-    ['fail over (s, each outage)', ...results.map((x) => x.result.outages.map((o) => secs(o.downAt - o.failStart)).join(' ') || '-')],
-    ['fail back (s, each outage)', ...results.map((x) => x.result.outages.map((o) => (o.upAt === undefined || o.okStart === undefined ? '-' : secs(o.upAt - o.okStart))).join(' ') || '-')],
+    ['fail over, median / max (s)', ...results.map((x) => spread(x.result.outages.map((o) => o.downAt - o.failStart)))],
+    ['fail back, median / max (s)', ...results.map((x) => spread(x.result.outages.flatMap((o) => (o.upAt === undefined || o.okStart === undefined ? [] : [o.upAt - o.okStart]))))],
     ['dead-edge answers (s)', ...results.map((x) => secs(x.result.deadAnswerMs))],
     ['dead-edge route-seconds', ...results.map((x) => secs(x.result.deadAnswerRouteMs))],
   ];

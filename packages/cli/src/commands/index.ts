@@ -8,6 +8,8 @@ import { registerWorker } from './worker.js';
 import { registerController } from './controller.js';
 import { registerRun } from './run.js';
 import { registerDemo } from './demo.js';
+import { registerTimeline } from './timeline.js';
+import { registerReplay } from './replay.js';
 
 /** Adds every subcommand to the program. */
 export function registerCommands(program: Command): void {
@@ -20,4 +22,6 @@ export function registerCommands(program: Command): void {
   registerController(program);
   registerRun(program);
   registerDemo(program);
+  registerTimeline(program);
+  registerReplay(program);
 }
