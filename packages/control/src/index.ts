@@ -19,4 +19,4 @@ export { parseListen, type ListenAddress } from './listen.js';
 export { writeFileAtomic } from './atomic-write.js';
 export { CONTROL_ERRORS, ControlError, type ControlErrorCode } from './errors.js';
 export { ObservationLog, encodeRecord, decodeRecord, parseDuration, type LoggedObservation, type ObservationLogOptions, type ObservationSink, type ReadStats } from './observation-log.js';
-export { registerTimelineRoutes } from './timeline-routes.js';
+export { registerTimelineRoutes, type PolicyChangeRecord } from './timeline-routes.js';

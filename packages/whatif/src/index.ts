@@ -6,3 +6,6 @@
  */
 export { replay, Replayer, type ReplayOptions, type ReplayResult, type ReplayAnswerChange, type ReplayOutage } from './replay.js';
 export { renderReplay, renderReplays, offset, type LabelledReplay } from './replay-format.js';
+export { planPolicyChange, type PlanInput, type PolicyPlan, type RouteChange, type ServiceMove, type Route53Change } from './plan.js';
+export { renderPlanText, pct } from './plan-format.js';
+export { clientMapFromPolicy, movedSpace, spaceShares, regionOf, rangeIndex, ipToBigInt, type ClientMapLike, type ClientRange } from './client-share.js';
