@@ -53,18 +53,19 @@ export function registerTimelineRoutes(app: Hono, controller: Controller, log: O
     lastPolicy = next;
     lastState = controller.state;
   });
-  const jsonHeaders = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
-  app.get('/v1/state', () => new Response(JSON.stringify({ now: controller.clock(), policy: controller.policy, state: controller.state }), { status: 200, headers: jsonHeaders }));
-  app.get('/v1/policy/last-change', () => new Response(JSON.stringify({ change: lastChange }), { status: 200, headers: jsonHeaders }));
+  // A fresh headers object per response: the Node adapter writes content-length into the one it is given.
+  const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } });
+  app.get('/v1/state', () => json({ now: controller.clock(), policy: controller.policy, state: controller.state }));
+  app.get('/v1/policy/last-change', () => json({ change: lastChange }));
 
   app.get('/v1/timeline/export', (c) => {
-    const headers = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
-    if (!log) return new Response(JSON.stringify(errorBody('E_TIMELINE_OFF', 'this controller keeps no observation log (started with --no-state or without one)')), { status: 404, headers });
+    const headers = () => ({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    if (!log) return new Response(JSON.stringify(errorBody('E_TIMELINE_OFF', 'this controller keeps no observation log (started with --no-state or without one)')), { status: 404, headers: headers() });
     const sinceText = c.req.query('since');
     let since = -Infinity;
     if (sinceText !== undefined && sinceText !== '') {
       const ms = parseDuration(sinceText);
-      if (ms === undefined) return new Response(JSON.stringify(errorBody('E_BAD_SINCE', `since=${JSON.stringify(sinceText)} is not a duration; use e.g. 90s, 15m, 2h or 1d`)), { status: 400, headers });
+      if (ms === undefined) return new Response(JSON.stringify(errorBody('E_BAD_SINCE', `since=${JSON.stringify(sinceText)} is not a duration; use e.g. 90s, 15m, 2h or 1d`)), { status: 400, headers: headers() });
       since = controller.clock() - ms;
     }
     const records = log.read(since);
