@@ -11,6 +11,7 @@
  * prefix wins) and the default region for every other address.
  */
 import { parseCidr, parseIp, type Policy } from '@edgesteer/policy';
+import { sha256Hex } from '@edgesteer/core';
 
 /** One range of client addresses [start, end] (inclusive) of one region. */
 export interface ClientRange {
@@ -38,7 +39,7 @@ export function ipToBigInt(bytes: Uint8Array): bigint {
 }
 
 /** The client map the policy alone implies: clientCidrs by longest prefix, the default region elsewhere. */
-export function clientMapFromPolicy(policy: Policy, hash = 'policy'): ClientMapLike {
+export function clientMapFromPolicy(policy: Policy): ClientMapLike {
   const fallback = (policy.regions.find((r) => r.default) ?? policy.regions[0])?.id ?? '';
   const blocks: Array<{ family: 4 | 6; start: bigint; end: bigint; prefix: number; region: string }> = [];
   for (const r of policy.regions) {
@@ -59,6 +60,8 @@ export function clientMapFromPolicy(policy: Policy, hash = 'policy'): ClientMapL
     for (const b of [...fam].sort((a, b) => a.prefix - b.prefix)) cuts = paint(cuts, b.start, b.end, b.region, family);
     ranges.push(...merge(cuts));
   }
+  // Content hash of the ranges: equal maps get equal hashes whatever else the policies change.
+  const hash = 'policy:' + sha256Hex(ranges.map((r) => `${r.family} ${r.start} ${r.end} ${r.region}`).join('\n')).slice(0, 12);
   return { hash, ranges: () => ranges };
 }
 

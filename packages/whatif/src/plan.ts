@@ -78,8 +78,8 @@ export function planPolicyChange(input: PlanInput): PolicyPlan {
   const { current, next, state, now } = input;
   const before = decide(current, state, now).table;
   const after = decide(next, state, now).table;
-  const mapBefore = input.clientMapBefore ?? clientMapFromPolicy(current, `policy:${before.policyHash.slice(0, 12)}`);
-  const mapAfter = input.clientMapAfter ?? clientMapFromPolicy(next, `policy:${after.policyHash.slice(0, 12)}`);
+  const mapBefore = input.clientMapBefore ?? clientMapFromPolicy(current);
+  const mapAfter = input.clientMapAfter ?? clientMapFromPolicy(next);
   const shares = spaceShares(mapAfter);
   const samples = input.samples ?? [];
   const idxBefore = rangeIndex(mapBefore);
