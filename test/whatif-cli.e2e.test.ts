@@ -161,5 +161,8 @@ describe('policy plan', () => {
     ctl.controller.applyPolicy(loaded.policy);
     const body = (await (await fetch(`${ctl.url}/v1/policy/last-change`)).json()) as { change: { plan: { changes: Array<{ region: string; before: string[]; after: string[] }> } } };
     expect(body.change.plan.changes.map((c) => `${c.region} ${c.before}>${c.after}`)).toEqual(['eu-west euw1>use1']);
+    const page = await (await fetch(`${ctl.url}/whatif`)).text();
+    expect(page).toContain('eu-west      euw1 -&gt; use1');
+    expect(page).toContain('href="/v1/timeline/export?since=1h"');
   });
 });

@@ -11,7 +11,7 @@
  * GET  /v1/timeline           recent failovers and verdict flips
  * GET  /v1/timeline/export     durable observation log as JSON lines (timeline-routes.ts)
  * GET  /v1/state               policy + decision state (edgesteer policy plan --controller)
- * GET  /v1/policy/last-change  the last policy change and its plan
+ * GET  /v1/policy/last-change  the last policy change and its plan (HTML: GET /whatif)
  * GET  /v1/observations       recent observations (?limit=N)
  * GET  /healthz               liveness + table/policy/report status
  * GET  /metrics               Prometheus text

@@ -12,6 +12,7 @@
  *                                    (answers before -> after, clients moved, Route53
  *                                    changes, warnings) computed when it was applied;
  *                                    { change: null } before any
+ * GET /whatif                        the same as a small HTML page, with an export link
  */
 import type { Hono } from 'hono';
 import type { Policy } from '@edgesteer/policy';
@@ -19,6 +20,7 @@ import { errorBody } from '@edgesteer/http-kit';
 import { planPolicyChange, type PolicyPlan } from '@edgesteer/whatif';
 import type { Controller } from './controller.js';
 import { parseDuration, type ObservationLog } from './observation-log.js';
+import { renderWhatifPage } from './whatif-page.js';
 
 /** A policy change the controller applied, with what it did to traffic. */
 export interface PolicyChangeRecord {
@@ -57,6 +59,7 @@ export function registerTimelineRoutes(app: Hono, controller: Controller, log: O
   const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } });
   app.get('/v1/state', () => json({ now: controller.clock(), policy: controller.policy, state: controller.state }));
   app.get('/v1/policy/last-change', () => json({ change: lastChange }));
+  app.get('/whatif', () => new Response(renderWhatifPage(lastChange, log !== undefined), { status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } }));
 
   app.get('/v1/timeline/export', (c) => {
     const headers = () => ({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
