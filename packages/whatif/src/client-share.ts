@@ -6,19 +6,45 @@
  * The map is taken through a small interface, the iteration part of the
  * compiled client map contract (`ranges` of `{ family, start, end, region }`,
  * sorted, disjoint, covering each family), so a compiled world map drops in
- * where `clientMapFromPolicy()` is used today. `clientMapFromPolicy()`
+ * where `clientMapFromPolicy()` is used today (range bounds may be integers or
+ * address text, as the compiled map yields them). `clientMapFromPolicy()`
  * builds the same shape from the policy alone: its `clientCidrs` (longest
  * prefix wins) and the default region for every other address.
  */
 import { parseCidr, parseIp, type Policy } from '@edgesteer/policy';
 import { sha256Hex } from '@edgesteer/core';
 
-/** One range of client addresses [start, end] (inclusive) of one region. */
+/**
+ * One range of client addresses [start, end] (inclusive) of one region.
+ * Bounds as integers, or as address text (what the compiled client map's
+ * `ranges()` yields): both are accepted.
+ */
 export interface ClientRange {
+  family: 4 | 6;
+  start: bigint | string;
+  end: bigint | string;
+  region: string;
+}
+
+/** A range with integer bounds. */
+interface IntRange {
   family: 4 | 6;
   start: bigint;
   end: bigint;
   region: string;
+}
+
+function bound(v: bigint | string): bigint {
+  if (typeof v === 'bigint') return v;
+  const ip = parseIp(v);
+  if (!ip) throw new Error(`client map range bound ${JSON.stringify(v)} is not an address`);
+  return ipToBigInt(ip.bytes);
+}
+
+function intRanges(map: ClientMapLike): IntRange[] {
+  const out: IntRange[] = [];
+  for (const r of map.ranges()) out.push({ family: r.family, start: bound(r.start), end: bound(r.end), region: r.region });
+  return out;
 }
 
 /** What share computations need of a client map. */
@@ -52,11 +78,11 @@ export function clientMapFromPolicy(policy: Policy): ClientMapLike {
       blocks.push({ family: c.family, start, end: start + size - 1n, prefix: c.prefix, region: r.id });
     }
   }
-  const ranges: ClientRange[] = [];
+  const ranges: IntRange[] = [];
   for (const family of [4, 6] as const) {
     // CIDRs nest or are disjoint: paint each block over its parents, shortest prefix first.
-    const fam = blocks.filter((b) => b.family === family).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.prefix - b.prefix));
-    let cuts: ClientRange[] = [{ family, start: 0n, end: FAMILY_MAX[family], region: fallback }];
+    const fam = blocks.filter((b) => b.family === family);
+    let cuts: IntRange[] = [{ family, start: 0n, end: FAMILY_MAX[family], region: fallback }];
     for (const b of [...fam].sort((a, b) => a.prefix - b.prefix)) cuts = paint(cuts, b.start, b.end, b.region, family);
     ranges.push(...merge(cuts));
   }
@@ -65,8 +91,8 @@ export function clientMapFromPolicy(policy: Policy): ClientMapLike {
   return { hash, ranges: () => ranges };
 }
 
-function paint(cuts: ClientRange[], start: bigint, end: bigint, region: string, family: 4 | 6): ClientRange[] {
-  const out: ClientRange[] = [];
+function paint(cuts: IntRange[], start: bigint, end: bigint, region: string, family: 4 | 6): IntRange[] {
+  const out: IntRange[] = [];
   for (const c of cuts) {
     if (c.end < start || c.start > end) {
       out.push(c);
@@ -79,8 +105,8 @@ function paint(cuts: ClientRange[], start: bigint, end: bigint, region: string, 
   return out;
 }
 
-function merge(ranges: ClientRange[]): ClientRange[] {
-  const out: ClientRange[] = [];
+function merge(ranges: IntRange[]): IntRange[] {
+  const out: IntRange[] = [];
   for (const r of ranges) {
     const last = out[out.length - 1];
     if (last && last.region === r.region && last.end + 1n === r.start) last.end = r.end;
@@ -92,7 +118,7 @@ function merge(ranges: ClientRange[]): ClientRange[] {
 /** Share (0..1) of each family's address space per region. */
 export function spaceShares(map: ClientMapLike): Record<string, { v4: number; v6: number }> {
   const out: Record<string, { v4: number; v6: number }> = {};
-  for (const r of map.ranges()) {
+  for (const r of intRanges(map)) {
     const share = ratio(r.end - r.start + 1n, FAMILY_MAX[r.family] + 1n);
     const s = (out[r.region] ??= { v4: 0, v6: 0 });
     if (r.family === 4) s.v4 += share;
@@ -120,9 +146,9 @@ export function regionOf(map: ClientMapLike, address: string, index = rangeIndex
 }
 
 /** A map's ranges by family, for repeated regionOf() calls. */
-export function rangeIndex(map: ClientMapLike): Record<4 | 6, ClientRange[]> {
-  const out: Record<4 | 6, ClientRange[]> = { 4: [], 6: [] };
-  for (const r of map.ranges()) out[r.family].push(r);
+export function rangeIndex(map: ClientMapLike): Record<4 | 6, IntRange[]> {
+  const out: Record<4 | 6, IntRange[]> = { 4: [], 6: [] };
+  for (const r of intRanges(map)) out[r.family].push(r);
   return out;
 }
 

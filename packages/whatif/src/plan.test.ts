@@ -124,6 +124,13 @@ describe('client map from the policy', () => {
     expect(shares['eu-west']!.v4).toBe((65536 - 256) / 2 ** 32);
   });
 
+  it('takes range bounds as address text too (what the compiled client map yields)', () => {
+    const text = { hash: 'text', ranges: () => [{ family: 4 as const, start: '0.0.0.0', end: '10.1.255.255', region: 'us-east' }, { family: 4 as const, start: '10.2.0.0', end: '255.255.255.255', region: 'eu-west' }, { family: 6 as const, start: '::', end: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', region: 'us-east' }] };
+    expect(regionOf(text, '10.2.0.1')).toBe('eu-west');
+    expect(regionOf(text, '10.1.0.1')).toBe('us-east');
+    expect(spaceShares(text)['us-east']).toEqual({ v4: (10 * 2 ** 24 + 2 * 2 ** 16) / 2 ** 32, v6: 1 });
+  });
+
   it('counts a change of clientCidrs as moved clients even when no answer changes', () => {
     const moved = clientMapFromPolicy(variant((p) => (p.regions[1]!.clientCidrs = ['10.2.0.0/17'])));
     const answer = (r: string) => ({ 'us-east': 'use1', 'eu-west': 'euw1', 'ap-south': 'aps1' })[r]!;
