@@ -7,6 +7,7 @@ export { ingest, ingestWithStats, applyObservation, sortObservations, DEFAULT_MA
 export { effectiveQuorum, isFresh } from './verdicts.js';
 export type { HysteresisNote } from './rank.js';
 export { decide, tableForPolicy, type Decision } from './table.js';
+export { freezePolicy } from './compiled-policy.js';
 export { tableHash, verifyTableHash } from './table-hash.js';
 export { policyHash } from './policy-hash.js';
 export { buildRegionMatcher, type RegionMatch, type RegionMatcher } from './region-matcher.js';

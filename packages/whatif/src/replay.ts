@@ -15,7 +15,7 @@
  * copying the link map per batch as ingest() must; everything else is
  * decide() itself. Observations are streamed (`push`), never all held.
  */
-import { applyObservation, decide, initialState, sortObservations, type DecisionState, type LinkState, type Observation, type RoutingTable } from '@edgesteer/core';
+import { applyObservation, decide, freezePolicy, initialState, sortObservations, type DecisionState, type LinkState, type Observation, type RoutingTable } from '@edgesteer/core';
 import type { Policy } from '@edgesteer/policy';
 
 /** Options of a replay. */
@@ -99,7 +99,9 @@ export class Replayer {
   private readonly dead: Uint8Array;
 
   constructor(policy: Policy, opts: ReplayOptions = {}) {
-    this.policy = policy;
+    // A private frozen copy: decide() knows it by identity, without serialising it every cycle.
+    this.policy = freezePolicy(structuredClone(policy));
+    policy = this.policy;
     this.tickMs = Math.max(1, opts.tickMs ?? 1000);
     policy.regions.forEach((r, i) => this.regionIdx.has(r.id) || this.regionIdx.set(r.id, i));
     policy.edges.forEach((e, i) => this.edgeIdx.has(e.id) || this.edgeIdx.set(e.id, i));
