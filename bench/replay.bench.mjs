@@ -56,7 +56,8 @@ for (let s = 0; s < seconds; s++) {
   }
   const t = performance.now();
   genMs += t - g;
-  replayer.push(batch);
+  // Generated in core's order (by time, then region, edge), as the CLI pushes a sorted recording.
+  replayer.push(batch, { sorted: true });
   replayMs += performance.now() - t;
 }
 const t = performance.now();

@@ -97,6 +97,8 @@ export class Replayer {
   private readonly result: ReplayResult;
   private readonly open = new Map<string, ReplayOutage>();
   private readonly dead: Uint8Array;
+  /** Links whose last check failed: with none, no edge can be dead (countDeadAnswers() skips its scan). */
+  private failingLinks = 0;
 
   constructor(policy: Policy, opts: ReplayOptions = {}) {
     // A private frozen copy: decide() knows it by identity, without serialising it every cycle.
@@ -137,9 +139,11 @@ export class Replayer {
    * Feeds observations. Each batch is put in core's order; batches must
    * come in time order (a batch's observations are not older than the
    * previous batch's newest: an older one is ignored, as ingest() would).
+   * With `sorted`, the batch is taken to be in core's order already.
    */
-  push(batch: readonly Observation[]): void {
-    for (const o of sortObservations(batch)) {
+  push(batch: readonly Observation[], opts: { sorted?: boolean } = {}): void {
+    // `sorted`: the caller already put the whole recording in core's order (sortObservations), as the CLI does.
+    for (const o of opts.sorted ? batch : sortObservations(batch)) {
       if (this.nextTick !== this.nextTick) {
         this.nextTick = o.at;
         this.result.start = o.at;
@@ -185,8 +189,12 @@ export class Replayer {
     }
     if (o.ok) {
       if (link.okStreak === 0) this.okStart[i] = o.at;
+      if (link.failStreak > 0) this.failingLinks--;
     } else {
-      if (link.failStreak === 0) this.failStart[i] = o.at;
+      if (link.failStreak === 0) {
+        this.failStart[i] = o.at;
+        this.failingLinks++;
+      }
       this.lastFail[i] = o.at;
     }
     applyObservation(link, o, this.rise[e]!, this.fall[e]!, this.alpha);
@@ -261,6 +269,7 @@ export class Replayer {
   }
 
   private countDeadAnswers(table: RoutingTable, now: number): void {
+    if (this.failingLinks === 0) return;
     const staleAfter = this.policy.health.staleAfterMs;
     let anyDead = false;
     for (let e = 0; e < this.E; e++) {

@@ -57,7 +57,7 @@ async function runReplay(file: string, opts: ReplayCliOptions): Promise<void> {
   const names = policies.map((p) => basename(p.file));
   const results: LabelledReplay[] = policies.map((p, k) => {
     const r = new Replayer(p.policy, { tickMs });
-    r.push(observations);
+    r.push(observations, { sorted: true });
     return { label: names.filter((n) => n === names[k]).length > 1 ? p.file : names[k]!, result: r.finish() };
   });
   if (opts.json) process.stdout.write(JSON.stringify({ recording: file, policies: results.map((r) => ({ policy: r.label, ...r.result })) }, null, 2) + '\n');
