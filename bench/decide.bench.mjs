@@ -5,11 +5,14 @@
 //
 //   npm run bench:decide            (builds first)
 //   node bench/decide.bench.mjs --cycles 500 --json
+//   EDGESTEER_BENCH_CORE=/abs/path/core/dist/index.js node bench/decide.bench.mjs
+//     (another build of core, e.g. an older commit: bench/decide-compare.mjs)
 //
 // Seeded: every run sees the same fleet and the same measurements.
-import { canonicalJson, decide, ingest, ingestWithStats, initialState } from '@edgesteer/core';
 import os from 'node:os';
 import { syntheticFleet } from './lib/synthetic-fleet.mjs';
+
+const { canonicalJson, decide, ingest, ingestWithStats, initialState } = await import(process.env.EDGESTEER_BENCH_CORE || '@edgesteer/core');
 
 const loadStart = os.loadavg().map((x) => Number(x.toFixed(2)));
 

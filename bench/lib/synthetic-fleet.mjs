@@ -3,7 +3,7 @@
 // observations whose RTTs grow with the distance between a region and an
 // edge's region, with ±3 % noise. Same seed → same fleet and measurements.
 import { PolicySchema, AWS_LATENCY_REGIONS } from '@edgesteer/policy';
-import { seededRandom } from '@edgesteer/core';
+import { seededRandom } from '@edgesteer/probes';
 
 const pad = (n, w) => String(n).padStart(w, '0');
 

@@ -2,7 +2,7 @@
  * Jittered intervals, so probes started together (a fleet rollout, a restart)
  * drift apart instead of hitting every edge in the same millisecond.
  */
-import { seededRandom, type Random } from '@edgesteer/core';
+import { seededRandom, type Random } from './seeded-random.js';
 
 // Tests pass a seed to get the same schedule every run; production seeds from crypto.
 export { seededRandom, type Random };

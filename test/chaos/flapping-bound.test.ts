@@ -15,7 +15,8 @@
  * and forth; the same run without hysteresis shows what it would cost.
  */
 import { describe, expect, it } from 'vitest';
-import { decide, ingest, initialState, seededRandom, type DecisionState, type Observation } from '@edgesteer/core';
+import { decide, ingest, initialState, type DecisionState, type Observation } from '@edgesteer/core';
+import { seededRandom } from '@edgesteer/probes';
 import { PolicySchema, type Policy } from '@edgesteer/policy';
 import { chaosLine, scale } from './support/report.js';
 import { chaosPolicyInput, EDGES, REGIONS } from './support/stack.js';

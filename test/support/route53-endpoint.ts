@@ -36,7 +36,7 @@ import http from 'node:http';
 import { isIP } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { seededRandom } from '@edgesteer/core';
+import { seededRandom } from '@edgesteer/probes';
 import { applyBatch, type ParsedChange } from './route53/change-batch.js';
 import { evaluate, type EvalClient, type EvalResult, type HealthInput } from './route53/evaluate.js';
 import {

@@ -28,6 +28,8 @@ const COMMANDS: ReadonlyArray<readonly [name: string, description: string, load:
   ['controller', 'Ingest signed probe reports, decide, and serve the routing table, dashboard and /metrics.', () => import('./commands/controller.js').then((m) => m.registerController)],
   ['run', 'Run everything on loopback with demo edges: controller, Worker, DNS server, probes.', () => import('./commands/run.js').then((m) => m.registerRun)],
   ['demo', 'Control the demo edges of a running `edgesteer run`.', () => import('./commands/demo.js').then((m) => m.registerDemo)],
+  ['timeline', 'The durable observation timeline: export it for replay.', () => import('./commands/timeline.js').then((m) => m.registerTimeline)],
+  ['replay', 'Replay recorded observations under one or two policies: answer changes, failover times, flaps.', () => import('./commands/replay.js').then((m) => m.registerReplay)],
   ['geo', 'The client map: how the address space and each country split across regions.', () => import('./commands/geo.js').then((m) => m.registerGeo)],
 ];
 

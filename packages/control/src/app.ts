@@ -9,9 +9,11 @@
  * GET  /v1/table/stream       SSE: one `table` event per new table
  * GET  /v1/edges              per edge verdict, drain, per-region link state
  * GET  /v1/timeline           recent failovers and verdict flips
+ * GET  /v1/timeline/export     durable observation log as JSON lines (timeline-routes.ts)
+ * GET  /v1/policy/last-change  the last policy change and its plan (HTML: GET /whatif)
  * GET  /v1/observations       recent observations (?limit=N)
  * GET  /v1/planes             the watched data planes (--plane) and whether they agree
- * GET  /v1/state              decision state + table (what `edgesteer explain --from` reads)
+ * GET  /v1/state              decision state, policy and table (`explain --from`, `policy plan --controller`)
  * GET  /healthz               liveness + table/policy/report status (the plane health contract)
  * GET  /metrics               Prometheus text
  * POST /v1/reload             re-read the policy file (Bearer EDGESTEER_ADMIN_TOKEN)
@@ -36,6 +38,8 @@ import type { ProbeKeys } from '@edgesteer/core';
 import { ReportIntake } from './report-intake.js';
 import { PlaneWatch } from './plane-watch.js';
 import { edgesView, healthView } from './views.js';
+import type { ObservationLog } from './observation-log.js';
+import { registerTimelineRoutes } from './timeline-routes.js';
 
 /** Default request body limit of POST /v1/observations (1 MiB). */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -67,6 +71,8 @@ export interface ControllerAppDeps {
   planePollMs?: number;
   /** Frames queued per stream client before it is dropped. Default 64. */
   sseMaxQueue?: number;
+  /** Durable observation timeline (GET /v1/timeline/export, timeline-routes.ts). */
+  observationLog?: ObservationLog | undefined;
 }
 
 /** The app plus the pieces a server needs to shut down cleanly. */
@@ -217,13 +223,14 @@ export function createControllerApp(deps: ControllerAppDeps): ControllerApp {
     );
   });
 
+  registerTimelineRoutes(app, controller, deps.observationLog);
   app.get('/v1/edges', (c) => json(c, 200, edgesView(controller)));
   app.get('/v1/timeline', (c) => json(c, 200, { now: controller.clock(), events: controller.timeline.newest(limit(c.req.query('limit'), 200)) }));
   app.get('/v1/observations', (c) => json(c, 200, { now: controller.clock(), observations: controller.observations.newest(limit(c.req.query('limit'), 100)) }));
   app.get('/healthz', (c) => json(c, 200, { ...healthView(controller), clientMapHash: deps.clientMapHash?.(controller.policy) ?? null }));
   app.get('/v1/planes', (c) => json(c, 200, { now: controller.clock(), table: { version: controller.table.version, hash: controller.table.hash }, agreement: planes.agreement(), planes: planes.list, route53: planes.route53 }));
   app.get('/v1/state', (c) =>
-    json(c, 200, { format: 'edgesteer-decision-state/1', plane: 'controller', now: controller.clock(), policyHash: controller.table.policyHash, table: { version: controller.table.version, hash: controller.table.hash, generatedAt: controller.table.generatedAt }, state: controller.state }),
+    json(c, 200, { format: 'edgesteer-decision-state/1', plane: 'controller', now: controller.clock(), policyHash: controller.table.policyHash, table: { version: controller.table.version, hash: controller.table.hash, generatedAt: controller.table.generatedAt }, policy: controller.policy, state: controller.state }),
   );
   app.get('/metrics', metricsHandler(metrics.registry));
 

@@ -80,6 +80,8 @@ export class Controller {
   private readonly ledger: ProbeLedger;
   private readonly waiters = new TableWaiters();
   private readonly publisher: TablePublisher;
+  /** Durable observation timeline (observation-log.ts): every ingested report is appended when set. */
+  observationLog: import('./observation-log.js').ObservationSink | undefined;
   private readonly updateListeners = new Set<UpdateListener>();
 
   constructor(opts: ControllerOptions) {
@@ -187,6 +189,7 @@ export class Controller {
       const probes = [...new Set(batch.map((b) => b.report.probe))].join(',');
       this.log.warn({ event: 'observations_ignored', probe: probes, region: batch[0]?.report.region, ...stats.ignoredBy }, `${stats.ignored} observation(s) from ${probes} not used`);
     }
+    for (const b of batch) this.observationLog?.append(b.report.observations.map((o) => ({ ...o, probe: b.report.probe, receivedAt: now })));
     for (const b of batch) this.ledger.record(b.report, b.signedAt, { accepted: batch.length === 1 ? stats.accepted : b.report.observations.length }, now, this._policy, this.metrics);
     const decided = this.cycle('report');
     return { accepted: stats.accepted, ignored: stats.ignored, table: { version: decided.version, hash: decided.hash } };

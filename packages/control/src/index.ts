@@ -16,3 +16,5 @@ export { edgesView, healthView, type EdgeView, type EdgesView, type HealthView, 
 export { diffAnswers, diffVerdicts, type AnswerChange, type PolicyChange, type TimelineEvent, type VerdictChange } from './changes.js';
 export { writeFileAtomic } from '@edgesteer/http-kit/node';
 export { CONTROL_ERRORS, ControlError, type ControlErrorCode } from './errors.js';
+export { ObservationLog, encodeRecord, decodeRecord, parseDuration, type LoggedObservation, type ObservationLogOptions, type ObservationSink, type ReadStats } from './observation-log.js';
+export { registerTimelineRoutes, type PolicyChangeRecord } from './timeline-routes.js';

@@ -21,6 +21,7 @@ import { createControllerMetrics, processRegistry } from './metrics.js';
 import { PolicyWatcher } from './policy-watcher.js';
 import { StateStore } from './state-store.js';
 import { registerPlaneGauges } from './plane-gauges.js';
+import { ObservationLog } from './observation-log.js';
 
 /** Default state directory (relative to the working directory). */
 export const DEFAULT_STATE_DIR = '.edgesteer-state';
@@ -65,6 +66,8 @@ export interface StartControllerOptions {
   maxBodyBytes?: number;
   heartbeatMs?: number;
   signatureWindowMs?: number;
+  /** Durable observation timeline under `<stateDir>/observations/` (size and age caps); `false` = none. Default on with a state dir. */
+  observationLog?: { maxBytes?: number; maxAgeMs?: number } | false;
   /** Minimum time between state writes; default 250 ms. */
   persistDebounceMs?: number;
   /** Data planes to watch on the dashboard: base URLs whose GET /healthz follows the plane health contract. */
@@ -87,6 +90,8 @@ export interface RunningController {
   port: number;
   controller: Controller;
   http: ControllerApp;
+  /** The durable observation timeline, when kept. */
+  observationLog: ObservationLog | undefined;
   /** Re-reads the policy file now (same as POST /v1/reload). */
   reload(): ReturnType<PolicyWatcher['reload']>;
   /** Stops serving, flushes state. Idempotent. */
@@ -136,6 +141,8 @@ export async function startController(opts: StartControllerOptions): Promise<Run
   store?.attach(controller);
   // Persist before publish: no client sees a table whose state could be lost to a SIGKILL.
   if (store) controller.persistBeforePublish(() => store.flush());
+  const obsLog = opts.stateDir === false || opts.observationLog === false ? undefined : new ObservationLog({ dir: resolve(opts.stateDir ?? DEFAULT_STATE_DIR, 'observations'), ...(opts.observationLog ?? {}) });
+  controller.observationLog = obsLog;
 
   const watcher = policyFile ? new PolicyWatcher({ controller, file: policyFile, ...(policyText !== undefined ? { initialText: policyText } : {}) }) : undefined;
 
@@ -147,6 +154,7 @@ export async function startController(opts: StartControllerOptions): Promise<Run
     adminToken: opts.adminToken ?? process.env['EDGESTEER_ADMIN_TOKEN'],
     reload: watcher ? () => watcher.reload(true) : undefined,
     shutdown: shutdown.signal,
+    observationLog: obsLog,
     ...(opts.longPollMs === undefined ? {} : { longPollMs: opts.longPollMs }),
     ...(opts.maxBodyBytes === undefined ? {} : { maxBodyBytes: opts.maxBodyBytes }),
     ...(opts.heartbeatMs === undefined ? {} : { heartbeatMs: opts.heartbeatMs }),
@@ -217,6 +225,7 @@ export async function startController(opts: StartControllerOptions): Promise<Run
         s.closeIdleConnections();
       });
       await store?.close();
+      obsLog?.close();
       log.info({ event: 'controller_stopped', version: controller.table.version, hash: controller.table.hash }, 'controller stopped');
     })());
 
@@ -226,6 +235,7 @@ export async function startController(opts: StartControllerOptions): Promise<Run
     port: addr.port,
     controller,
     http,
+    observationLog: obsLog,
     reload: () => (watcher ? watcher.reload(true) : Promise.resolve({ result: 'unchanged' as const })),
     close,
   };

@@ -1,8 +1,8 @@
 /**
- * Integer indexes over a policy, built once per decision cycle so the hot
- * loops work on arrays instead of string lookups. Rebuilt every call (it is
- * cheap) rather than cached per policy object: callers may edit a policy in
- * place, and a stale index would route silently wrong.
+ * Integer indexes over a policy, so the hot loops work on arrays instead of
+ * string lookups. Built once per policy content by compilePolicy()
+ * (compiled-policy.ts memoises on the policy's JSON text, not on object
+ * identity: a policy edited in place gets a fresh index, never a stale one).
  */
 import type { Edge, Policy, Region, Service } from '@edgesteer/policy/neutral';
 

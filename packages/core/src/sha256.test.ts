@@ -1,7 +1,7 @@
 /// <reference types="node" />
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { sha256, sha256Hex, toHex, utf8, utf8Manual } from './sha256.js';
+import { sha256, sha256Hex, sha256HexOf, toHex, utf8 } from './sha256.js';
 
 const nodeHex = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
@@ -51,9 +51,15 @@ describe('sha256', () => {
   });
 });
 
-describe('utf8Manual (encoder for runtimes without TextEncoder)', () => {
-  it.each(['', 'ascii', 'héllo', '日本語', '🚀🚀', 'a\ud800b', 'x\udc00', '\ud83d'])('encodes %j like TextEncoder', (s) => {
-    expect(Array.from(utf8Manual(s))).toEqual(Array.from(utf8(s)));
-    expect(Array.from(utf8Manual(s))).toEqual(Array.from(Buffer.from(s, 'utf8')));
+describe('sha256HexOf (prefix of a reused buffer)', () => {
+  it('hashes only the first `length` bytes', () => {
+    const data = randomBytes(300);
+    for (const n of [0, 1, 55, 56, 64, 119, 300]) expect(sha256HexOf(data, n), `length ${n}`).toBe(nodeHex(data.subarray(0, n)));
+  });
+});
+
+describe('utf8', () => {
+  it.each(['', 'ascii', 'héllo', '日本語', '🚀🚀', 'a\ud800b', 'x\udc00', '\ud83d'])('encodes %j like Buffer', (s) => {
+    expect(Array.from(utf8(s))).toEqual(Array.from(Buffer.from(s, 'utf8')));
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from './canonical-json.js';
 import { sha256Hex } from './sha256.js';
-import { combineHash, routeJson, serviceDigest, serviceJson, tableHash } from './table-hash.js';
+import { combineHash, routeDigest, routeJson, serviceDigest, serviceJson, tableHash } from './table-hash.js';
 import { decide } from './table.js';
 import { ingest } from './links.js';
 import { initialState } from './state.js';
@@ -33,10 +33,11 @@ describe('table hash writers', () => {
       for (const [r, e] of Object.entries(s.regions)) {
         modes.add(e.mode);
         expect(routeJson(e)).toBe(canonicalJson({ answer: e.answer, mode: e.mode, ranked: e.ranked }));
-        regions[r] = { answer: e.answer, mode: e.mode, ranked: e.ranked };
+        expect(routeDigest(e)).toBe(sha256Hex(canonicalJson({ answer: e.answer, mode: e.mode, ranked: e.ranked })));
+        regions[r] = sha256Hex(canonicalJson({ answer: e.answer, mode: e.mode, ranked: e.ranked }));
       }
       const view = { name: s.name, ttl: s.ttl, types: s.types, steering: s.steering, regions };
-      const routes = Object.entries(s.regions).map(([r, e]) => [r, routeJson(e)] as const);
+      const routes = Object.entries(s.regions).map(([r, e]) => [r, JSON.stringify(routeDigest(e))] as const);
       expect(serviceJson(s, routes.reverse())).toBe(canonicalJson(view));
       digests[id] = sha256Hex(canonicalJson(view));
       expect(serviceDigest(s)).toBe(digests[id]);

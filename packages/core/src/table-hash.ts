@@ -4,8 +4,9 @@
  * Definition (stable: every plane and every controller must agree):
  *
  *   routeJson(entry)  = canonicalJson({ answer, mode, ranked })
+ *   routeDigest(e)    = sha256Hex(routeJson(e))
  *   serviceDigest(s)  = sha256Hex(canonicalJson({ name, ttl, types, steering,
- *                         regions: { <region id>: { answer, mode, ranked } } }))
+ *                         regions: { <region id>: routeDigest(route) } }))
  *   table.hash        = sha256Hex(canonicalJson({ edges, policyHash,
  *                         services: { <service id>: serviceDigest } }))
  *
@@ -13,10 +14,12 @@
  * - `rttMs` is informational and left out, so the hash (and the version)
  *   changes when routing changes — an answer, a ranking, a mode, a verdict,
  *   the policy — not whenever an RTT estimate moves by a fraction of a ms.
- * - Services are hashed one level down. A table of 200 services × 20
- *   regions is about 1 MB of canonical JSON and SHA-256 in plain JS runs
- *   near 200 MB/s; per-service digests let decide() re-hash only the
- *   services whose routes changed.
+ * - Services and routes are hashed one and two levels down. A table of
+ *   200 services × 20 regions is about 1 MB of canonical JSON and SHA-256
+ *   in plain JS runs near 200 MB/s; per-service digests let decide()
+ *   re-hash only the services whose routes changed, and per-route digests
+ *   only the changed routes plus 64 hex digits per region of their service
+ *   (an edge flapping changes one route in many services).
  *
  * The writers below produce exactly canonicalJson() of those values (tests
  * pin this); they exist because they are several times faster.
@@ -30,7 +33,7 @@ export function routeJson(e: { answer: readonly string[]; mode: RouteEntry['mode
   return '{"answer":' + JSON.stringify(e.answer) + ',"mode":' + JSON.stringify(e.mode) + ',"ranked":' + JSON.stringify(e.ranked) + '}';
 }
 
-/** Canonical JSON of a service's hashed view, given its routes' JSON by region id (any order). */
+/** Canonical JSON of a service's hashed view, given each route's hashed JSON (its digest as a JSON string) by region id (any order). */
 export function serviceJson(s: Pick<ServiceRoutes, 'name' | 'ttl' | 'types' | 'steering'>, routes: ReadonlyArray<readonly [string, string]>): string {
   const sorted = [...routes].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   let out = '{"name":' + JSON.stringify(s.name) + ',"regions":{';
@@ -38,9 +41,14 @@ export function serviceJson(s: Pick<ServiceRoutes, 'name' | 'ttl' | 'types' | 's
   return out + '},"steering":' + JSON.stringify(s.steering) + ',"ttl":' + JSON.stringify(s.ttl) + ',"types":' + JSON.stringify(s.types) + '}';
 }
 
+/** sha256Hex(routeJson(e)): what a service's digest holds for each route. */
+export function routeDigest(e: { answer: readonly string[]; mode: RouteEntry['mode']; ranked: readonly string[] }): string {
+  return sha256Hex(routeJson(e));
+}
+
 /** Digest of one service's routes. */
 export function serviceDigest(s: ServiceRoutes): string {
-  return sha256Hex(serviceJson(s, Object.entries(s.regions).map(([id, e]) => [id, routeJson(e)] as const)));
+  return sha256Hex(serviceJson(s, Object.entries(s.regions).map(([id, e]) => [id, JSON.stringify(routeDigest(e))] as const)));
 }
 
 /** table.hash from the policy hash, the edges and the service digests. */

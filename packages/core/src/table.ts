@@ -7,7 +7,7 @@ import { compilePolicy, type CompiledPolicy, type OrderMemory, type RouteMemo, t
 import { computeRouteInto, prepareDecision, take, type BaseValidity, type DecisionContext, type RouteIndexes } from './context.js';
 import { initialState } from './state.js';
 import { combineHash } from './table-hash.js';
-import { sha256HexOf, utf8 } from './sha256.js';
+import { sha256Hex, sha256HexOf, utf8 } from './sha256.js';
 
 /** Result of one decision cycle. */
 export interface Decision {
@@ -244,10 +244,12 @@ function makeMemo(compiled: CompiledPolicy, res: RouteIndexes, out: Int32Array, 
   for (let i = 0; i < edges.length; i++) names[i] = ids[edges[i]!]!.id;
   const ranked = res.mode === 'ranked' ? names : [];
   const answer = res.mode === 'ranked' ? names.slice(0, answers) : res.mode === 'fallback' ? names : [];
-  const bytes = utf8('{"answer":' + idList(compiled, answer) + ',"mode":"' + res.mode + '","ranked":' + idList(compiled, ranked) + '}');
+  // Per-route digest: a changed route costs one hash of its own few hundred
+  // bytes, and its service re-hashes 64 hex digits per region, not every route's JSON.
+  const digestJson = utf8('"' + sha256Hex('{"answer":' + idList(compiled, answer) + ',"mode":"' + res.mode + '","ranked":' + idList(compiled, ranked) + '}') + '"');
   Object.freeze(ranked);
   Object.freeze(answer);
-  const m: RouteMemo = { mode: res.mode, answer, ranked, edges, bytes, entry: undefined as unknown as RouteEntry, entryRtt: NaN, remembered: undefined };
+  const m: RouteMemo = { mode: res.mode, answer, ranked, edges, digestJson, entry: undefined as unknown as RouteEntry, entryRtt: NaN, remembered: undefined };
   m.entry = Object.freeze(entryOf(m, NaN));
   return m;
 }
@@ -271,7 +273,7 @@ function serviceDigestOf(compiled: CompiledPolicy, s: number, memos: RouteMemo[]
   const tail = compiled.serviceTails[s]!;
   const order = compiled.regionsByKey;
   let size = head.length + tail.length + order.length;
-  for (let i = 0; i < order.length; i++) size += compiled.regionKeys[order[i]!]!.length + memos[order[i]!]!.bytes.length;
+  for (let i = 0; i < order.length; i++) size += compiled.regionKeys[order[i]!]!.length + memos[order[i]!]!.digestJson.length;
   if (serviceBuf.length < size) serviceBuf = new Uint8Array(Math.max(size, serviceBuf.length * 2));
   const buf = serviceBuf;
   buf.set(head, 0);
@@ -281,7 +283,7 @@ function serviceDigestOf(compiled: CompiledPolicy, s: number, memos: RouteMemo[]
     const key = compiled.regionKeys[order[i]!]!;
     buf.set(key, n);
     n += key.length;
-    const route = memos[order[i]!]!.bytes;
+    const route = memos[order[i]!]!.digestJson;
     buf.set(route, n);
     n += route.length;
   }

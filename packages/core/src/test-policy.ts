@@ -70,5 +70,17 @@ export function reverseKeys<T>(value: T): T {
   return value;
 }
 
-/** The seeded PRNG (seeded-random.ts) under the name core's tests use. */
-export { seededRandom as prng } from './seeded-random.js';
+/**
+ * A seeded PRNG for core's property-style tests (mulberry32, the same as
+ * `seededRandom` of @edgesteer/probes; core cannot import it from there).
+ */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

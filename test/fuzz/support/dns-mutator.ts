@@ -5,7 +5,7 @@
  * hand-built hostile structures (pointer loops, huge counts, broken OPT/ECS,
  * deep label chains). Seeded: the same seed gives the same packets.
  */
-import { seededRandom } from '@edgesteer/core';
+import { seededRandom } from '@edgesteer/probes';
 import { ecsFromCidr, encodeQuery, TYPE } from '@edgesteer/dns-wire';
 
 /** Seeded integer and byte draws on core's PRNG: the same seed gives the same packets. */

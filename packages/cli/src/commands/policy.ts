@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { formatProblem, loadPolicyFile, policyJsonSchemaText, PolicyReadError, type Policy, type Problem } from '@edgesteer/policy';
 import { CliError } from '../cli-error.js';
+import { registerPolicyPlan } from './policy-plan.js';
 
 /** What `policy check` found in one file (also the `--json` shape). */
 interface FileReport {
@@ -89,6 +90,8 @@ export function registerPolicy(program: Command): void {
     .option('--strict', 'treat warnings as errors (exit 1)')
     .addHelpText('after', '\nExit status: 0 valid (warnings allowed), 1 invalid or unreadable, 2 usage error.\nRule ids: packages/policy/README.md\n')
     .action(async (files: string[], opts: { json?: boolean; strict?: boolean }) => runCheck(files, opts));
+
+  registerPolicyPlan(policy);
 
   policy
     .command('schema')

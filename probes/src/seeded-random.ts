@@ -1,7 +1,8 @@
 /**
  * A seeded PRNG (mulberry32): the same seed gives the same sequence on every
- * run and runtime. For jitter schedules, fault injection and property-style
- * tests that must be reproducible; not for anything secret.
+ * run and runtime. The probe's jitter schedule is its one production user
+ * (seeded from the OS, jitter.ts); tests, fuzzers and benchmarks take it from
+ * here (`@edgesteer/probes`) to be reproducible. Not for anything secret.
  */
 
 /** A source of uniform numbers in [0, 1). */
