@@ -16,7 +16,7 @@ const FIXTURE = new URL('./fixtures/dns-policy.yaml', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'edgesteer-dns-workers-'));
 const KEYS: Record<string, string> = { 'us-east': 'dns-workers-test-key-us-east-01', 'eu-west': 'dns-workers-test-key-eu-west-02', 'ap-south': 'dns-workers-test-key-ap-south-3' };
 const keyFile = join(dir, 'keys');
-writeFileSync(keyFile, Object.entries(KEYS).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
+writeFileSync(keyFile, Object.entries(KEYS).map(([k, v]) => `${k} ${k} ${v}`).join('\n') + '\n', { mode: 0o600 });
 const running: DnsProcess[] = [];
 afterAll(async () => {
   for (const p of running) await p.stop();

@@ -42,7 +42,7 @@ describe('dashboard streams to clients that never read', () => {
     await new Promise<void>((r) => plane.listen(0, '127.0.0.1', r));
     const planeUrl = `http://127.0.0.1:${(plane.address() as { port: number }).port}`;
     port = await freePort();
-    controller = startCli(['controller', '--policy', EXAMPLE_POLICY, '--listen', `127.0.0.1:${port}`, '--no-state', '--no-route53', '--plane', planeUrl, '--plane-poll-ms', '500', '--sse-max-queue', '32'], { EDGESTEER_PROBE_KEYS: `probe-us-east=${'ab'.repeat(32)}` });
+    controller = startCli(['controller', '--policy', EXAMPLE_POLICY, '--listen', `127.0.0.1:${port}`, '--no-state', '--no-route53', '--plane', planeUrl, '--plane-poll-ms', '500', '--sse-max-queue', '32'], { EDGESTEER_PROBE_KEYS: `probe-us-east us-east ${'ab'.repeat(32)}` });
     await controller.waitFor(/controller_listening/, 20_000);
   }, 30_000);
 

@@ -64,14 +64,22 @@ describe('planPolicyChange', () => {
     const next = variant((p) => (p.edges[1]!.drain = true), withZone);
     const plan = planPolicyChange({ current: withZone, next, state: measured(), now: NOW });
     expect(plan.route53.managedZones).toBe(1);
-    // eu-west's failover set: PRIMARY euw1 -> use1, SECONDARY use1 -> aps1. The SECONDARY of us-east (euw1 at 80 ms
-    // -> aps1) and ap-south (euw1 at 150 ms -> use1) change too, though their answers do not: Route53 sees more than DNS.
+    // Route53's layout (packages/route53): each region's failover chain holds every undrained edge of the service,
+    // one level per edge (<region> -> _1.<region> -> ...). Draining euw1 shortens every chain from 3 edges to 2:
+    // eu-west's PRIMARY becomes use1, each region's SECONDARY now holds its last edge itself (no _1 alias), and the
+    // three _1 levels go. Route53 sees more than DNS: us-east and ap-south answer the same as before.
     const updates = plan.route53.changes.map((c) => `${c.action} ${c.record.split(' ttl')[0]} ${c.fields?.join(',')}`);
     expect(updates).toEqual([
-      'update ap-south.cdn._edgesteer.example.com. A failover SECONDARY [cdn-ap-south-secondary] values,healthCheck',
+      'delete _1.ap-south.cdn._edgesteer.example.com. A failover PRIMARY [cdn-ap-south-1-primary] undefined',
+      'delete _1.ap-south.cdn._edgesteer.example.com. A failover SECONDARY [cdn-ap-south-1-secondary] undefined',
+      'delete _1.eu-west.cdn._edgesteer.example.com. A failover PRIMARY [cdn-eu-west-1-primary] undefined',
+      'delete _1.eu-west.cdn._edgesteer.example.com. A failover SECONDARY [cdn-eu-west-1-secondary] undefined',
+      'delete _1.us-east.cdn._edgesteer.example.com. A failover PRIMARY [cdn-us-east-1-primary] undefined',
+      'delete _1.us-east.cdn._edgesteer.example.com. A failover SECONDARY [cdn-us-east-1-secondary] undefined',
+      'update ap-south.cdn._edgesteer.example.com. A failover SECONDARY [cdn-ap-south-secondary] ttl,values,alias,healthCheck',
       'update eu-west.cdn._edgesteer.example.com. A failover PRIMARY [cdn-eu-west-primary] values,healthCheck',
-      'update eu-west.cdn._edgesteer.example.com. A failover SECONDARY [cdn-eu-west-secondary] values,healthCheck',
-      'update us-east.cdn._edgesteer.example.com. A failover SECONDARY [cdn-us-east-secondary] values,healthCheck',
+      'update eu-west.cdn._edgesteer.example.com. A failover SECONDARY [cdn-eu-west-secondary] ttl,values,alias,healthCheck',
+      'update us-east.cdn._edgesteer.example.com. A failover SECONDARY [cdn-us-east-secondary] ttl,values,alias,healthCheck',
     ]);
   });
 

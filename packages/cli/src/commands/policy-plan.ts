@@ -7,7 +7,7 @@ import { planPolicyChange, renderPlanText, pct } from '@edgesteer/whatif';
 import { CliError } from '../cli-error.js';
 import { readPolicy } from '../read-policy.js';
 
-interface PlanCliOptions {
+export interface PlanCliOptions {
   current?: string;
   controller?: string;
   state?: string;
@@ -65,7 +65,7 @@ async function readSamples(file: string): Promise<string[]> {
   }
 }
 
-async function runPlan(nextFile: string, opts: PlanCliOptions): Promise<void> {
+export async function runPlan(nextFile: string, opts: PlanCliOptions): Promise<void> {
   let gate: number | undefined;
   if (opts.maxMoved !== undefined) {
     gate = Number(opts.maxMoved.replace(/%$/, ''));
@@ -98,23 +98,4 @@ async function runPlan(nextFile: string, opts: PlanCliOptions): Promise<void> {
     return;
   }
   process.exitCode = plan.changes.length > 0 ? PLAN_EXIT.changes : PLAN_EXIT.noChange;
-}
-
-/** Registers `edgesteer policy plan` on the `policy` command. */
-export function registerPolicyPlan(policy: Command): void {
-  policy
-    .command('plan')
-    .description('What a policy change does before it ships: answers per service and region before -> after from current observations, the share of clients that moves, the Route53 record changes, risky-change warnings.')
-    .argument('<new>', 'the new policy file')
-    .option('--current <file>', 'the policy serving now (default with --controller: the one it serves)')
-    .option('--controller <url>', 'take current observations (and policy) from a running controller (GET /v1/state)')
-    .option('--state <file>', 'take current observations from a saved controller state file (.edgesteer-state/controller-state.json)')
-    .option('--clients <file>', 'sampled client addresses, one per line, to count moved clients by sample too')
-    .option('--json', 'print the plan as JSON')
-    .option('--max-moved <pct>', 'CI gate: exit 4 when more than this percentage of clients would move (by samples when given, else by address space), 0 otherwise')
-    .addHelpText(
-      'after',
-      '\nExit status: 0 no answer changes, 3 answers change, 1 invalid policy or input, 2 usage;\nwith --max-moved: 0 within the limit, 4 above it.\n\nExamples:\n  edgesteer policy plan new.yaml --current config/policy.yaml --state .edgesteer-state/controller-state.json\n  edgesteer policy plan new.yaml --controller http://127.0.0.1:8080 --max-moved 5\n',
-    )
-    .action(async (file: string, opts: PlanCliOptions) => runPlan(file, opts));
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { formatProblem, loadPolicyFile, policyJsonSchemaText, PolicyReadError, type Policy, type Problem } from '@edgesteer/policy';
 import { CliError } from '../cli-error.js';
-import { registerPolicyPlan } from './policy-plan.js';
+import { registerPolicyPlan } from './policy-plan-command.js';
 
 /** What `policy check` found in one file (also the `--json` shape). */
 interface FileReport {
