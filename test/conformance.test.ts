@@ -50,6 +50,7 @@ import { CLI, killAll, readyUrl, startProc, until, type ChaosProc } from './chao
 import { chaosPolicyInput, EDGE_ADDR, EDGES, KEYS_ENV, postReport, REGIONS, rtt, tempDir, writeKeyFile, writePolicy } from './chaos/support/stack.js';
 import { startWranglerDev, type WranglerDev } from './support/worker-harness.js';
 import { openUdpDns, type UdpDnsClient } from './chaos/support/udp-dns.js';
+import { seededRandom } from '@edgesteer/probes';
 
 const { Packet } = dns2 as unknown as { Packet: Dns2Packet };
 interface Dns2Packet {
@@ -75,17 +76,8 @@ const AWS_OF: Record<string, string> = Object.fromEntries(policy.regions.map((r)
 
 // ------------------------------------------------------------------ clients
 
-/** Seeded PRNG (mulberry32): the same clients every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same seeded generator as the probes' jitter (mulberry32): the same addresses every run. */
+const rng = seededRandom;
 
 /** Public /8s by the RIR that allocates them (IANA IPv4 address space registry), with the AWS region their clients are nearest. */
 const RIR_BLOCKS: Array<{ rir: string; aws: string; firsts: number[] }> = [

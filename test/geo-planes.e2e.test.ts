@@ -26,6 +26,7 @@ import { ecsFromCidr, encodeQuery, TYPE } from '@edgesteer/dns-wire';
 import { CLI, freePort, startCli, type Proc } from './support/processes.js';
 import { startDnsProcess, type DnsProcess } from './support/dns-process.js';
 import { startWranglerDev, type WranglerDev } from './support/worker-harness.js';
+import { seededRandom } from '@edgesteer/probes';
 
 const POLICY_FILE = new URL('../config/examples/geo-five-regions.yaml', import.meta.url).pathname;
 const V4_SAMPLES = 6000;
@@ -40,17 +41,8 @@ interface Sample {
   scope: number;
 }
 
-/** Deterministic generator (mulberry32), so a failure names the same addresses every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same seeded generator as the probes' jitter (mulberry32): the same addresses every run. */
+const prng = seededRandom;
 
 /** Samples addresses round-robin over the countries, so every country the database lists is asked. */
 function sample(policy: Policy, map: ClientMap): Sample[] {
